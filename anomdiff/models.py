@@ -35,6 +35,18 @@ _RANGES = {
 #: contributes to the MSD bounded, so the MSD reaches its t**alpha law quickly.
 ATTM_GAMMA = 0.5
 
+def ctrw_tau0(alpha: float) -> float:
+    """Time scale of the CTRW's waiting times, in time steps: 10**(-4 (1 - alpha)).
+
+    Mittag-Leffler waits come in bursts (their density diverges at 0 for alpha < 1). A
+    microscopic time much shorter than the sampling step, as for a camera's frame interval,
+    turns each burst into one Gaussian step: the walk is then close to its continuum limit
+    (subordinated Brownian motion), whose time averages approach their long-time laws
+    fastest. Towards alpha = 1 bursts fade, and tau0 -> 1 keeps the jump count per step small.
+    """
+    return 10.0 ** (-4.0 * (1.0 - alpha))
+
+
 # Memory bound for one block of rows: about this many float64 per intermediate array.
 _BLOCK_ELEMENTS = 4_000_000
 
@@ -269,27 +281,34 @@ def _expected_renewals(alpha: float, T: int) -> float:
 
 
 def ctrw(N: int, T: int, alpha: float, rng: np.random.Generator) -> np.ndarray:
-    """Continuous-time random walk: Mittag-Leffler waits of index alpha, N(0, 1) jumps.
+    """Continuous-time random walk: Mittag-Leffler waits of index alpha, Gaussian jumps.
 
-    Waiting times have the power-law tail psi(tau) ~ tau**(-1-alpha) (exponential at
-    alpha = 1); positions are read on the integer grid, x(t) = sum of jumps before t.
-    Ensemble MSD exactly t**alpha / Gamma(1 + alpha).
+    Waiting times are tau0 = :func:`ctrw_tau0` times Mittag-Leffler variates: power-law tail
+    psi(tau) ~ tau**(-1-alpha) for alpha < 1, exponential at alpha = 1. Jumps are
+    N(0, tau0**alpha), so the ensemble MSD is exactly t**alpha / Gamma(1 + alpha).
+    Positions are read on the integer grid: x(t) is the sum of the jumps made before t.
     Reference: Metzler & Klafter, Phys. Rep. 339, 1 (2000), doi:10.1016/S0370-1573(00)00070-3.
     """
-    expected = _expected_renewals(alpha, T)
+    tau0 = ctrw_tau0(alpha)
+    jump_var = tau0**alpha
+    if alpha == 1.0:
+        # Exponential waits are memoryless: the jumps in each step are Poisson(1 / tau0).
+        counts = rng.poisson(1.0 / tau0, size=(N, T - 1))
+        x = np.zeros((N, T))
+        np.cumsum(np.sqrt(counts * jump_var) * rng.standard_normal((N, T - 1)), axis=1, out=x[:, 1:])
+        return x
+    expected = _expected_renewals(alpha, T / tau0)
     x = np.empty((N, T))
     for a, b in _blocks(N, T, max(T, expected)):
         n = b - a
-        rows, starts, durs = _renewal_segments(
-            lambda size: mittag_leffler_times(alpha, size, rng), n, T - 1, rng, expected
+        rows, starts, _ = _renewal_segments(
+            lambda size: tau0 * mittag_leffler_times(alpha, size, rng), n, T - 1, rng, expected
         )
         jumps = starts > 0  # the first segment of each row starts at 0: no jump there
         rows, starts = rows[jumps], starts[jumps]
         bins = np.floor(starts).astype(np.int64) + 1  # a jump at s shows from time floor(s)+1
-        ok = bins < T
-        steps = rng.standard_normal(int(ok.sum()))
-        flat = rows[ok] * T + bins[ok]
-        x[a:b] = np.bincount(flat, weights=steps, minlength=n * T).reshape(n, T)
+        steps = np.sqrt(jump_var) * rng.standard_normal(rows.size)
+        x[a:b] = np.bincount(rows * T + bins, weights=steps, minlength=n * T).reshape(n, T)
         np.cumsum(x[a:b], axis=1, out=x[a:b])
     return x
 

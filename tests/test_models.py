@@ -1,0 +1,178 @@
+"""Simulators: ensemble-MSD laws against theory, increment statistics, seeds, bad input.
+
+Statistical tolerances: the EA-MSD at time t is a mean of N values of x_t^2, so its
+standard error is std(x_t^2) / sqrt(N); a theory curve must lie within 5 standard errors
+(about 1 in 1.7 million by chance for a Gaussian mean). Exponents are fitted over one
+decade of times and must be within 0.05 of alpha (the issue's tolerance).
+"""
+
+import numpy as np
+import pytest
+
+import anomdiff as ad
+from anomdiff import theory
+from anomdiff.models import ctrw_tau0, mittag_leffler_times
+
+Z = 5.0
+
+
+def _slope(t, y):
+    return np.polyfit(np.log(t), np.log(y), 1)[0]
+
+
+def _check_law(model, alpha, T, N, t_fit, seed, rel_sys=0.0):
+    x = ad.simulate(model, T, alpha, N, rng=seed)
+    sq = x**2
+    msd = sq.mean(axis=0)
+    se = sq.std(axis=0) / np.sqrt(N)
+    t = np.arange(T)
+    lo, hi = t_fit
+    assert hi == 10 * lo
+    slope = _slope(t[lo:hi + 1], msd[lo:hi + 1])
+    assert abs(slope - alpha) < 0.05, f"{model} alpha={alpha}: fitted exponent {slope:.3f}"
+    check = np.unique(np.geomspace(max(lo // 10, 1), T - 1, 12).astype(int))
+    expected = theory.msd(model, check, alpha)
+    allowed = Z * se[check] + rel_sys * expected
+    assert np.all(np.abs(msd[check] - expected) <= allowed), (
+        f"{model} alpha={alpha}: MSD/theory = {np.round(msd[check] / expected, 3)}"
+    )
+
+
+@pytest.mark.parametrize("alpha", [0.3, 1.0, 1.7])
+def test_fbm_msd_law(alpha):
+    _check_law("fbm", alpha, 1000, 2000, (50, 500), seed=11)
+
+
+@pytest.mark.parametrize("alpha", [0.3, 1.0, 2.0])
+def test_sbm_msd_law(alpha):
+    _check_law("sbm", alpha, 1000, 2000, (50, 500), seed=12)
+
+
+@pytest.mark.parametrize("alpha", [0.2, 0.5, 0.8, 1.0])
+def test_ctrw_msd_law(alpha):
+    _check_law("ctrw", alpha, 1000, 4000, (50, 500), seed=13)
+
+
+@pytest.mark.parametrize("alpha", [1.0, 1.5, 1.75, 2.0])
+def test_levy_walk_msd_law(alpha):
+    _check_law("lw", alpha, 1000, 4000, (50, 500), seed=14)
+
+
+@pytest.mark.parametrize("alpha", [0.4, 0.7, 1.0])
+def test_attm_msd_law(alpha):
+    # Theory is asymptotic with relative corrections O(1/t) (theory.msd_attm): allow 1%
+    # beyond the statistics at t >= 100 only.
+    _check_law("attm", alpha, 10_000, 1000, (1000, 10_000), seed=15, rel_sys=0.01)
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.2])
+def test_attm_small_alpha_follows_law_with_offset(alpha):
+    # For small alpha the first segment's constant 2<D tau> dominates: no clean power law
+    # over a decade, but the asymptotic law (with the offset) holds.
+    T, N = 2000, 4000
+    x = ad.simulate("attm", T, alpha, N, rng=16)
+    sq = x**2
+    t = np.array([300, 1000, T - 1])
+    expected = theory.msd("attm", t, alpha)
+    se = sq.std(axis=0)[t] / np.sqrt(N)
+    assert np.all(np.abs(sq.mean(axis=0)[t] - expected) <= Z * se + 0.01 * expected)
+
+
+def test_fbm_increments_have_fgn_autocovariance():
+    alpha, N, T = 0.6, 2000, 256
+    dx = np.diff(ad.simulate("fbm", T, alpha, N, rng=21), axis=1)
+    for k in range(6):
+        per_row = np.mean(dx[:, : dx.shape[1] - k] * dx[:, k:], axis=1)
+        se = per_row.std() / np.sqrt(N)
+        assert abs(per_row.mean() - theory.fgn_autocovariance(k, alpha)) < Z * se
+
+
+@pytest.mark.parametrize("model, alpha", [("sbm", 0.5), ("sbm", 1.5), ("ctrw", 0.5)])
+def test_time_averages_linear_while_ensemble_is_anomalous(model, alpha):
+    # N = 4000: the EA-MSD's relative standard error sqrt(2/N) ~ 2% keeps the slope's
+    # statistical error well below the 0.05 tolerance.
+    T = 1001
+    x = ad.simulate(model, T, alpha, 4000, rng=22)
+    lags = np.arange(1, 21)  # lag << T
+    assert abs(_slope(lags, ad.teamsd(x, lags)) - 1.0) < 0.05
+    t = np.arange(100, 1001)
+    assert abs(_slope(t, ad.eamsd(x)[t]) - alpha) < 0.05
+
+
+def test_mittag_leffler_waits_have_power_law_tail():
+    alpha = 0.6
+    tau = mittag_leffler_times(alpha, 400_000, np.random.default_rng(3))
+    # Survival E_alpha(-t^alpha) ~ t^-alpha / Gamma(1 - alpha) for large t.
+    from scipy.special import gamma
+
+    for t in (1e3, 1e4):
+        p = np.mean(tau > t)
+        expected = t**-alpha / gamma(1 - alpha)
+        assert abs(p - expected) < Z * np.sqrt(expected / tau.size) + 0.02 * expected
+    assert np.all(tau > 0)
+
+
+def test_ctrw_time_scale_limits():
+    assert ctrw_tau0(1.0) == 1.0
+    assert ctrw_tau0(0.5) == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize("model", ad.MODELS)
+def test_same_seed_same_trajectories(model):
+    alpha = 1.0
+    a = ad.simulate(model, 300, alpha, 5, rng=7)
+    b = ad.simulate(model, 300, alpha, 5, rng=np.random.default_rng(7))
+    c = ad.simulate(model, 300, alpha, 5, rng=8)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    assert a.shape == (5, 300) and np.all(a[:, 0] == 0)
+
+
+@pytest.mark.parametrize("model", ["attm", "ctrw"])
+@pytest.mark.parametrize("alpha", [1e-9, 1e-3, 0.02])
+def test_tiny_exponents_terminate(model, alpha):
+    x = ad.simulate(model, 2000, alpha, 200, rng=1)
+    assert np.all(np.isfinite(x))
+
+
+def test_ctrw_long_trajectories_work():
+    x = ad.simulate("ctrw", 100_000, 0.5, 20, rng=2)
+    assert x.shape == (20, 100_000) and np.all(np.isfinite(x))
+
+
+def test_model_by_label_and_alpha_ranges():
+    assert ad.MODELS == ("attm", "ctrw", "fbm", "lw", "sbm")
+    np.testing.assert_array_equal(ad.simulate(2, 50, 0.5, 2, rng=0), ad.simulate("FBM", 50, 0.5, 2, rng=0))
+    assert ad.alpha_range("ctrw") == (0.0, 1.0)
+    assert ad.alpha_range("lw") == (1.0, 2.0)
+    assert ad.alpha_range("fbm") == (0.0, 2.0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        (dict(model="fbm", T=2.5, alpha=0.5), TypeError, "T"),
+        (dict(model="fbm", T="100", alpha=0.5), TypeError, "T"),
+        (dict(model="fbm", T=1, alpha=0.5), ValueError, "T"),
+        (dict(model="fbm", T=100, alpha=0.5, N=0), ValueError, "N"),
+        (dict(model="fbm", T=100, alpha=0.5, N=1.5), TypeError, "N"),
+        (dict(model="brownian", T=100, alpha=0.5), ValueError, "unknown model"),
+        (dict(model=7, T=100, alpha=0.5), ValueError, "label"),
+        (dict(model=None, T=100, alpha=0.5), TypeError, "model"),
+        (dict(model="fbm", T=100, alpha=2.0), ValueError, "(0, 2)"),
+        (dict(model="fbm", T=100, alpha=0.0), ValueError, "(0, 2)"),
+        (dict(model="ctrw", T=100, alpha=1.2), ValueError, "(0, 1]"),
+        (dict(model="attm", T=100, alpha=1.01), ValueError, "(0, 1]"),
+        (dict(model="lw", T=100, alpha=0.9), ValueError, "[1, 2]"),
+        (dict(model="sbm", T=100, alpha=2.1), ValueError, "(0, 2]"),
+        (dict(model="sbm", T=100, alpha=float("nan")), ValueError, "alpha"),
+        (dict(model="sbm", T=100, alpha=float("inf")), ValueError, "alpha"),
+        (dict(model="sbm", T=100, alpha="0.5"), TypeError, "alpha"),
+        (dict(model="sbm", T=100, alpha=0.5, rng="seed"), TypeError, "rng"),
+        (dict(model="sbm", T=100, alpha=0.5, rng=-1), ValueError, "rng"),
+    ],
+)
+def test_bad_input_is_explained(kwargs, error, words):
+    with pytest.raises(error) as info:
+        ad.simulate(**kwargs)
+    assert words in str(info.value)
