@@ -206,8 +206,10 @@ def mittag_leffler_times(alpha: float, size, rng: np.random.Generator) -> np.nda
     if alpha == 1.0:
         return -np.log(u)
     v = 1.0 - rng.random(size)
-    ratio = np.sin(alpha * np.pi * (1.0 - v)) / np.sin(alpha * np.pi * v)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+        ratio = np.sin(alpha * np.pi * (1.0 - v)) / np.sin(alpha * np.pi * v)
+    ratio = np.where(np.isfinite(ratio) & (ratio > 0), ratio, (1.0 - v) / v)  # tiny alpha
+    with np.errstate(divide="ignore", over="ignore"):
         log_tau = np.log(-np.log(u)) + np.log(ratio) / alpha
     return np.exp(np.clip(log_tau, -700.0, 700.0))
 
