@@ -1,0 +1,520 @@
+"""Interactive explorers used by the chapters: one function per demo, one call per chapter.
+
+Each ``explore_*`` function builds a few sliders, draws its figure at the default values and
+shows both: the sliders as an ipywidgets box, the figure as an ordinary image output with a
+display handle (``display(fig, display_id=True)``). Moving a slider redraws the figure and
+updates that handle. So the static book shows the default figure as a plain PNG (no
+JavaScript needed), while JupyterLab, Notebook, Binder, Colab and VS Code update it live.
+Figures are never drawn inside an ``ipywidgets.Output`` (which a static page cannot show).
+
+Every function returns an :class:`Demo`, which tests can drive without a notebook::
+
+    demo = explore_models(show=False)
+    demo.sliders["alpha"].value = demo.sliders["alpha"].max   # redraws
+    demo.redraws, demo.figure, demo.png(), demo.seconds
+
+Seeds are fixed per demo, so the same slider values always give the same figure.
+matplotlib and ipywidgets are imported here only, never by ``import anomdiff``.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+
+from . import theory
+from .datasets import add_localization_noise
+from .ergodicity import eb
+from .models import MODELS, alpha_range, simulate
+from .msd import eamsd, fit_alpha, tamsd, teamsd
+
+__all__ = [
+    "Demo",
+    "explore_models",
+    "explore_fits",
+    "explore_noise",
+    "explore_ergodicity",
+    "explore_cnn",
+    "explore_classifier",
+]
+
+#: Seed used for every redraw (same slider values, same figure).
+SEED = 20240611
+
+#: Exponent slider ends per model: the admitted range, kept off the open ends.
+SLIDER_ALPHA = {
+    "attm": (0.1, 1.0),
+    "ctrw": (0.1, 1.0),
+    "fbm": (0.1, 1.9),
+    "lw": (1.0, 2.0),
+    "sbm": (0.1, 2.0),
+}
+
+_STATIC_NOTE = (
+    "Interactive demo with sliders: {names}. The figure shows the default values; "
+    "run this page in Jupyter, Binder or Colab to move the sliders."
+)
+
+
+def _shell_active() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return False
+    return get_ipython() is not None
+
+
+def _enable_inline_png(shell):
+    """Make sure figures display as PNG in a kernel that has not drawn with pyplot yet.
+
+    With matplotlib's lazy backend resolution the inline backend registers its PNG formatter
+    only when the first pyplot figure is made; our figures bypass pyplot. Other backends
+    (e.g. ipympl) are left alone.
+    """
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    png = shell.display_formatter.formatters.get("image/png")
+    if png is None or Figure in png.type_printers:
+        return
+    backend = str(matplotlib.get_backend())
+    if "inline" not in backend.lower():
+        return
+    try:
+        import matplotlib_inline.backend_inline as inline  # importing it registers the formatter
+    except ImportError:  # pragma: no cover
+        return
+    if Figure not in png.type_printers:
+        inline.configure_inline_support(shell, backend)
+
+
+def _figure(ncols=2, width=9.5, height=3.6):
+    """A figure not registered with pyplot, so the inline backend never shows it twice."""
+    from matplotlib.figure import Figure
+
+    # Fixed margins: constrained layout would double the drawing time of every redraw.
+    fig = Figure(figsize=(width, height))
+    axes = fig.subplots(1, ncols)
+    fig.subplots_adjust(left=0.075, right=0.985, bottom=0.15, top=0.9, wspace=0.25)
+    return fig, axes
+
+
+def _logspaced(start, stop, num=40):
+    """Unique integers, roughly log-spaced, in [start, stop]."""
+    return np.unique(np.geomspace(start, stop, num).round().astype(int))
+
+
+def _controls_class():
+    import ipywidgets as w
+
+    class Controls(w.VBox):
+        """The demo's sliders; in a static page its text is shown instead of the widget."""
+
+        note = ""
+
+        def _repr_mimebundle_(self, **kwargs):
+            data = super()._repr_mimebundle_(**kwargs)
+            data["text/plain"] = self.note
+            return data
+
+    return Controls
+
+
+class Demo:
+    """A figure redrawn from slider values.
+
+    Attributes
+    ----------
+    name : str
+        The function that built it, e.g. ``"explore_models"``.
+    sliders : dict of str -> ipywidgets widget
+        Every control, by the name of the parameter it sets. Setting ``.value`` redraws.
+    controls : ipywidgets.VBox
+        The box holding the sliders (what the notebook shows above the figure).
+    figure : matplotlib.figure.Figure
+        The current figure.
+    redraws : int
+        How many times the figure was drawn (1 after creation).
+    seconds : float
+        Wall time of the last redraw (simulation + drawing, without PNG encoding).
+    handle : IPython.display.DisplayHandle or None
+        The figure's display handle once shown in a notebook.
+    """
+
+    def __init__(self, name, sliders, draw, *, before_redraw=None, show=True):
+        self.name = name
+        self.sliders = dict(sliders)
+        self._draw = draw
+        self._before = before_redraw
+        self._hold = False
+        self.redraws = 0
+        self.seconds = float("nan")
+        self.figure = None
+        self.handle = None
+        self._shown = False
+        self.controls = _controls_class()(children=list(self.sliders.values()))
+        self.controls.note = _STATIC_NOTE.format(names=", ".join(self.sliders))
+        for slider in self.sliders.values():
+            slider.observe(self._on_change, names="value")
+        self.redraw()
+        if show:
+            self.show()
+
+    @property
+    def values(self) -> dict:
+        """Current slider values, by name."""
+        return {k: s.value for k, s in self.sliders.items()}
+
+    @contextmanager
+    def hold(self):
+        """Change several sliders with a single redraw at the end."""
+        held, self._hold = self._hold, True
+        try:
+            yield self
+        finally:
+            self._hold = held
+        if not held:
+            self.redraw()
+
+    def _on_change(self, change):
+        if self._hold:
+            return
+        if self._before is not None:
+            self._hold = True
+            try:
+                self._before(self, change)
+            finally:
+                self._hold = False
+        self.redraw()
+
+    def redraw(self):
+        """Draw the figure for the current values and update the notebook output."""
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            # NaN fits (immobile CTRW, noise larger than the signal) are counted on the figure.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            fig = self._draw(**self.values)
+        self.seconds = time.perf_counter() - start
+        self.figure = fig
+        self.redraws += 1
+        if self.handle is not None:
+            self.handle.update(fig)
+        return fig
+
+    def show(self):
+        """Show the sliders and, below them, the figure (with a display handle)."""
+        if self._shown or not _shell_active():
+            return
+        from IPython import get_ipython
+        from IPython.display import display
+
+        _enable_inline_png(get_ipython())
+        display(self.controls)
+        self.handle = display(self.figure, display_id=True)
+        self._shown = True
+
+    def _ipython_display_(self):
+        # The explore_* call already showed everything; show again only if it did not.
+        self.show()
+
+    def png(self) -> bytes:
+        """The current figure as PNG bytes (what the notebook displays)."""
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png", dpi=72)
+        return buf.getvalue()
+
+    def __repr__(self):
+        return f"<Demo {self.name}: {self.values}, {self.redraws} redraws>"
+
+
+# ------------------------------------------------------------------ slider factories
+
+
+def _float(description, value, lo, hi, step=0.05, fmt=".2f"):
+    import ipywidgets as w
+
+    return w.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
+                         continuous_update=False, readout_format=fmt,
+                         style={"description_width": "initial"})
+
+
+def _choice(description, options, value):
+    import ipywidgets as w
+
+    return w.SelectionSlider(options=list(options), value=value, description=description,
+                             continuous_update=False, style={"description_width": "initial"})
+
+
+def _dropdown(description, options, value):
+    import ipywidgets as w
+
+    return w.Dropdown(options=list(options), value=value, description=description,
+                      style={"description_width": "initial"})
+
+
+def _set_range(slider, lo, hi, value=None):
+    """Move a slider's range to [lo, hi] (in a safe order) and clamp its value."""
+    if lo > slider.max:
+        slider.max = hi
+        slider.min = lo
+    else:
+        slider.min = lo
+        slider.max = hi
+    if value is not None:
+        slider.value = value
+    slider.value = min(max(slider.value, lo), hi)
+
+
+def _alpha_follows_model(demo, change):
+    if change["name"] != "value" or change["owner"] is not demo.sliders["model"]:
+        return
+    lo, hi = SLIDER_ALPHA[change["new"]]
+    _set_range(demo.sliders["alpha"], lo, hi)
+
+
+def _alpha_slider_for(model, alpha):
+    lo, hi = SLIDER_ALPHA[model]
+    return _float("α (exponent)", alpha, lo, hi)
+
+
+# ------------------------------------------------------------------ chapter 1
+
+
+def _draw_models(model, alpha, T, *, n=300, shown=5):
+    rng = np.random.default_rng(SEED)
+    x = simulate(model, T, alpha, n, rng=rng)
+    fig, (ax1, ax2) = _figure()
+    t = np.arange(T)
+    step = max(1, T // 1000)  # at most ~1000 points per line: same picture, faster redraw
+    for row in x[:shown]:
+        ax1.plot(t[::step], row[::step], lw=0.8)
+    ax1.set_xlabel("time t (steps)")
+    ax1.set_ylabel("position x(t)")
+    ax1.set_title(f"{shown} {model.upper()} trajectories, α = {alpha:.2f}")
+    ts = _logspaced(1, T - 1)
+    from .plotting import MODEL_COLORS, loglog_msd
+
+    loglog_msd(ts, eamsd(x)[ts], model=model, alpha=alpha, ax=ax2,
+               label=f"EA-MSD, {n} trajectories", color=MODEL_COLORS[model])
+    ax2.set_xlabel("time t (steps)")
+    ax2.set_title("ensemble MSD against theory")
+    return fig
+
+
+def explore_models(model="fbm", alpha=0.5, T=500, *, show=True) -> Demo:
+    """Chapter 1: pick a model, its exponent and the length; see trajectories and the MSD.
+
+    Left: five sample trajectories. Right: the ensemble MSD of 300 trajectories on log-log
+    axes with the theory law :func:`anomdiff.theory.msd` (no fitted prefactor) and a
+    slope-1 guide. The exponent slider follows the model's admitted range.
+
+    Sliders: ``model`` (dropdown), ``alpha``, ``T``.
+    """
+    sliders = {
+        "model": _dropdown("model", MODELS, model),
+        "alpha": _alpha_slider_for(model, alpha),
+        "T": _choice("T (points)", [100, 200, 500, 1000, 2000], T),
+    }
+    return Demo("explore_models", sliders, _draw_models,
+                before_redraw=_alpha_follows_model, show=show)
+
+
+# ------------------------------------------------------------------ chapter 2
+
+
+def _draw_fits(model, alpha, T, lags, *, n=400, shown=15):
+    rng = np.random.default_rng(SEED)
+    x = simulate(model, T, alpha, n, rng=rng)
+    lo, hi = int(lags[0]), int(lags[1])
+    hi = min(max(hi, lo + 1), T - 1)  # a fit needs two different lags
+    lo = min(lo, hi - 1)
+    window = np.arange(lo, hi + 1)
+    est = fit_alpha(x, window)
+    fig, (ax1, ax2) = _figure()
+    all_lags = _logspaced(1, max(2, T // 2))
+    m = tamsd(x[:shown], all_lags)
+    ax1.loglog(all_lags, m.T, lw=0.7, color="tab:blue", alpha=0.6)
+    ax1.loglog(all_lags, teamsd(x[:100], all_lags), "k-", lw=2, label="TEA-MSD (100 traj.)")
+    ax1.loglog(all_lags, theory.msd(model, all_lags, alpha), "k:", lw=1.2,
+               label="EA-MSD theory")
+    ax1.axvspan(lo, hi, color="tab:orange", alpha=0.2, label=f"fit window {lo}-{hi}")
+    ax1.set_xlabel("lag Δ (steps)")
+    ax1.set_ylabel("TA-MSD")
+    ax1.set_title(f"TA-MSDs of {shown} {model.upper()} trajectories, T = {T}")
+    ax1.legend(frameon=False, fontsize=8)
+    good = est[np.isfinite(est)]
+    half = float(np.clip(4 * np.std(good), 0.3, 1.5)) if good.size else 1.0
+    ax2.hist(np.clip(good, alpha - half, alpha + half),
+             bins=np.linspace(alpha - half, alpha + half, 41), color="tab:orange",
+             alpha=0.8, label="fitted α (clipped to the axis)")
+    ax2.axvline(alpha, color="k", lw=1.5, label=f"true α = {alpha:.2f}")
+    if good.size:
+        ax2.axvline(good.mean(), color="tab:red", ls="--", lw=1.2,
+                    label=f"mean {good.mean():.2f}, std {good.std():.2f}")
+    if model == "fbm":
+        bound = theory.fbm_crlb(alpha, T)
+        ax2.axvspan(alpha - bound, alpha + bound, color="gray", alpha=0.25,
+                    label=f"± Cramér-Rao bound {bound:.3f}")
+    lost = est.size - good.size
+    note = f" ({lost} immobile: no fit)" if lost else ""
+    ax2.set_title(f"{est.size} single-trajectory estimates{note}", fontsize=10)
+    ax2.set_xlabel("α estimated from one trajectory")
+    ax2.set_ylabel("count")
+    ax2.set_ylim(top=ax2.get_ylim()[1] * 1.5)
+    ax2.legend(frameon=False, fontsize=8, loc="upper left")
+    return fig
+
+
+def explore_fits(model="fbm", alpha=0.5, T=200, lags=(1, 10), *, show=True) -> Demo:
+    """Chapter 2: how the fit window and the length set the spread of fitted exponents.
+
+    Left: TA-MSDs of 15 trajectories, their ensemble mean and the EA-MSD law, with the fit
+    window shaded. Right: the histogram of exponents fitted to 400 single trajectories,
+    with the FBM Cramér-Rao bound when the model is FBM.
+
+    Sliders: ``model``, ``alpha``, ``T``, ``lags`` (an ``IntRangeSlider``: first and last
+    lag of the fit; equal ends are widened to two lags).
+    """
+    import ipywidgets as w
+
+    sliders = {
+        "model": _dropdown("model", MODELS, model),
+        "alpha": _alpha_slider_for(model, alpha),
+        "T": _choice("T (points)", [50, 100, 200, 500, 1000, 2000], T),
+        "lags": w.IntRangeSlider(value=tuple(lags), min=1, max=40, step=1,
+                                 description="fit lags Δ", continuous_update=False,
+                                 style={"description_width": "initial"}),
+    }
+    return Demo("explore_fits", sliders, _draw_fits, before_redraw=_alpha_follows_model,
+                show=show)
+
+
+# ------------------------------------------------------------------ chapter 3
+
+
+def _draw_noise(sigma, alpha, T, *, n=400, fit_lags=8):
+    rng = np.random.default_rng(SEED)
+    x = simulate("fbm", T, alpha, n, rng=rng)
+    y = add_localization_noise(x, sigma, rng=rng)
+    window = np.arange(1, fit_lags + 1)
+    clean = fit_alpha(x, window)
+    biased = fit_alpha(y, window)
+    corrected = fit_alpha(y, window, sigma=sigma)
+    fig, (ax1, ax2) = _figure()
+    lags = _logspaced(1, max(2, T // 4), 20)
+    offset = 2 * sigma**2
+    shown = slice(0, 100)  # 100 trajectories give smooth mean curves
+    noisy = teamsd(y[shown], lags)
+    ax1.loglog(lags, teamsd(x[shown], lags), "o-", ms=3, color="tab:blue", label="without noise")
+    ax1.loglog(lags, noisy, "s-", ms=3, color="tab:red", label="with noise")
+    corr = noisy - offset
+    keep = corr > 0
+    ax1.loglog(lags[keep], corr[keep], "^--", ms=3, color="tab:green",
+               label="with noise − 2σ²")
+    ax1.loglog(lags, theory.msd("fbm", lags, alpha), "k:", lw=1.2, label="theory Δ^α")
+    if sigma > 0:
+        ax1.axhline(offset, color="tab:red", ls=":", lw=1, label=f"2σ² = {offset:.2g}")
+    ax1.axvspan(1, fit_lags, color="tab:orange", alpha=0.15)
+    ax1.set_xlabel("lag Δ (steps)")
+    ax1.set_ylabel("TEA-MSD")
+    ax1.set_title(f"FBM, α = {alpha:.2f}, σ = {sigma:.2f} (rms step = 1)", fontsize=10)
+    ax1.legend(frameon=False, fontsize=8)
+    spread = np.concatenate([e[np.isfinite(e)] for e in (clean, biased, corrected)])
+    lo = min(alpha - 0.3, np.quantile(spread, 0.005)) if spread.size else alpha - 1
+    hi = max(alpha + 0.3, np.quantile(spread, 0.995)) if spread.size else alpha + 1
+    bins = np.linspace(lo, hi, 41)
+    for est, color, label in [(clean, "tab:blue", "no noise"),
+                              (biased, "tab:red", "noisy, plain fit"),
+                              (corrected, "tab:green", "noisy, 2σ² subtracted")]:
+        good = est[np.isfinite(est)]
+        lost = est.size - good.size
+        extra = f", {lost} failed" if lost else ""
+        ax2.hist(good, bins=bins, histtype="step", lw=1.8, color=color,
+                 label=f"{label}: {good.mean():.2f} ± {good.std():.2f}{extra}")
+    ax2.axvline(alpha, color="k", lw=1.2)
+    ax2.set_ylim(top=ax2.get_ylim()[1] * 1.45)
+    ax2.set_xlabel(f"α fitted on lags 1-{fit_lags}")
+    ax2.set_ylabel("count")
+    ax2.set_title(f"{n} trajectories of T = {T}", fontsize=10)
+    ax2.legend(frameon=False, fontsize=8, loc="upper left")
+    return fig
+
+
+def explore_noise(sigma=0.5, alpha=1.0, T=200, *, show=True) -> Demo:
+    """Chapter 3: localization noise of std sigma against biased and corrected fits.
+
+    FBM trajectories (MSD exactly Δ**alpha, so the rms one-step displacement is 1 and sigma is
+    in that unit) are observed with Gaussian noise. Left: the TEA-MSD with and without noise
+    and after subtracting 2 sigma**2. Right: exponents fitted without noise, with
+    noise, and with the correction ``fit_alpha(..., sigma=sigma)``, all on lags 1-8.
+
+    Sliders: ``sigma``, ``alpha``, ``T``.
+    """
+    sliders = {
+        "sigma": _float("σ (noise std)", sigma, 0.0, 2.0),
+        "alpha": _float("α (exponent)", alpha, 0.1, 1.9),
+        "T": _choice("T (points)", [50, 100, 200, 500, 1000, 2000], T),
+    }
+    return Demo("explore_noise", sliders, _draw_noise, show=show)
+
+
+# ------------------------------------------------------------------ chapter 4
+
+
+def _draw_ergodicity(alpha, T, *, n=100, lag=1, points=150):
+    rng = np.random.default_rng(SEED)
+    x = simulate("ctrw", T, alpha, n, rng=rng)
+    t, value = eb(x, lag)
+    idx = np.unique(np.geomspace(1, t.size, points).round().astype(int) - 1)
+    fig, (ax1, ax2) = _figure()
+    limit = float(theory.eb_ctrw(alpha))
+    ax1.semilogx(t[idx], value[idx], color="tab:red", lw=1.5, label=f"CTRW, {n} trajectories")
+    ax1.axhline(limit, color="k", ls="--", lw=1, label=f"CTRW limit {limit:.3f}")
+    ax1.semilogx(t[idx], 4 * lag / (3 * t[idx]), color="tab:blue", ls=":", lw=1.5,
+                 label="Brownian motion 4Δ/(3t)")
+    top = max(1.2, limit * 1.6, np.nanmax(value[idx]) * 1.05 if np.isfinite(value[idx]).any() else 1)
+    ax1.set_ylim(0, min(top, 3.0))
+    ax1.set_xlabel("trajectory length t (steps)")
+    ax1.set_ylabel(f"EB (lag Δ = {lag})")
+    ax1.set_title(f"ergodicity breaking parameter, α = {alpha:.2f}", fontsize=10)
+    ax1.legend(frameon=False, fontsize=8)
+    m = tamsd(x, [lag])[:, 0]
+    xi = m / m.mean() if m.mean() > 0 else m
+    ax2.hist(xi, bins=np.linspace(0, max(4.0, np.max(xi) * 1.01), 41), color="tab:red",
+             alpha=0.8)
+    ax2.axvline(1, color="k", lw=1)
+    ax2.set_xlabel(r"$\xi = \overline{\delta^2}(\Delta) / \langle \overline{\delta^2}(\Delta) \rangle$")
+    ax2.set_ylabel("trajectories")
+    ax2.set_title(f"scatter of TA-MSDs at T = {T}: Var ξ = EB = {np.var(xi):.3f}", fontsize=10)
+    return fig
+
+
+def explore_ergodicity(alpha=0.5, T=10_000, *, show=True) -> Demo:
+    """Chapter 4: EB(t) of a subdiffusive CTRW approaching ``theory.eb_ctrw(alpha)``.
+
+    Left: EB(t) of 100 CTRW trajectories (lag 1) against the cut length t, up to
+    T = 100 000, with the long-time limit and the Brownian reference 4Δ/(3t) that goes to 0.
+    Right: the amplitude scatter ξ of the TA-MSDs at the full length; its variance is EB.
+
+    Sliders: ``alpha``, ``T``.
+    """
+    sliders = {
+        "alpha": _float("α (exponent)", alpha, 0.1, 1.0),
+        "T": _choice("T (points)", [100, 300, 1000, 3000, 10_000, 30_000, 100_000], T),
+    }
+    return Demo("explore_ergodicity", sliders, _draw_ergodicity, show=show)
+
+
+# ------------------------------------------------------------------ chapters 5 and 6
+
+
+def explore_cnn(*args, **kwargs) -> Demo:  # pragma: no cover - replaced below when ml exists
+    raise NotImplementedError("explore_cnn needs anomdiff.ml")
+
+
+def explore_classifier(*args, **kwargs) -> Demo:  # pragma: no cover
+    raise NotImplementedError("explore_classifier needs anomdiff.ml")
