@@ -1,0 +1,738 @@
+"""Keras CNNs that estimate the anomalous exponent and tell ergodic from non-ergodic motion.
+
+This is the only module of :mod:`anomdiff` that imports Keras. If the environment variable
+``KERAS_BACKEND`` is unset, the JAX backend is chosen before Keras is imported; a value set
+by the user is respected (the code uses ``keras.ops`` only, so TensorFlow and PyTorch work
+too).
+
+Two families of networks are provided:
+
+* :func:`tutorial_network`, the CNN of the AnDi tutorial for one fixed length T;
+* :func:`build_regressor` / :func:`build_classifier`, a dilated residual CNN on normalized
+  increments with global pooling and log-power features, for any length T >= 20.
+
+Pretrained networks ship with the package (:func:`load_pretrained`), so
+:func:`predict_alpha` and :func:`predict_ergodic` work offline at once:
+
+>>> import anomdiff as ad
+>>> x = ad.simulate("fbm", T=200, alpha=0.5, N=4, rng=0)
+>>> ad.ml.predict_alpha(x).shape
+(4,)
+
+Reference for the task and the tutorial network: Muñoz-Gil et al., "Objective comparison of
+methods to decode anomalous diffusion", Nat. Commun. 12, 6253 (2021),
+doi:10.1038/s41467-021-26320-w; Granik et al., Biophys. J. 117, 185 (2019),
+doi:10.1016/j.bpj.2019.06.015 (CNNs for single trajectories).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import numbers
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ._validate import as_int, as_rng, as_trajectories
+from .datasets import create_dataset, ergodic_labels, normalize
+from .models import MODELS
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+#: Shortest trajectory the networks accept (points).
+MIN_LENGTH = 20
+
+#: Shipped pretrained networks: name -> file in ``anomdiff/data``.
+PRETRAINED = {
+    "alpha_fbm": "alpha_fbm.keras",
+    "ergodic": "ergodic.keras",
+}
+
+_DATA = Path(__file__).resolve().parent / "data"
+
+__all__ = [
+    "tutorial_network", "build_regressor", "build_classifier", "ergodic_labels",
+    "prepare_data", "train", "evaluate_regression", "evaluate_classifier",
+    "load_pretrained", "predict_alpha", "predict_ergodic", "ergodicity_dataset", "set_seed",
+    "MIN_LENGTH", "PRETRAINED",
+]
+
+
+# ------------------------------------------------------------------ keras and custom layers
+
+
+@functools.lru_cache(maxsize=None)
+def _keras():
+    """Import Keras (once) and register the custom layers."""
+    import keras
+
+    _register_layers(keras)
+    return keras
+
+
+_LAYERS: dict = {}
+
+
+def _register_layers(keras):
+    ops = keras.ops
+    register = keras.saving.register_keras_serializable(package="anomdiff")
+
+    class Increments(keras.layers.Layer):
+        """Positions (B, T, 1) -> increments (B, T-1, 1) divided by their std over time.
+
+        Dividing by the std makes the network blind to the scale of the positions, so raw
+        and normalized trajectories give the same output.
+        """
+
+        def call(self, x):
+            dx = x[:, 1:, :] - x[:, :-1, :]
+            std = ops.sqrt(ops.mean(ops.square(dx), axis=1, keepdims=True) + 1e-12)
+            return dx / std
+
+        def compute_output_shape(self, input_shape):
+            t = input_shape[1]
+            return (input_shape[0], None if t is None else t - 1, input_shape[2])
+
+    class TimeChannel(keras.layers.Layer):
+        """Append a channel that runs from -1 to 1 along time (lets pooled features see trends)."""
+
+        def call(self, x):
+            steps = ops.shape(x)[1]
+            ramp = ops.linspace(-1.0, 1.0, steps)
+            ramp = ops.cast(ops.reshape(ramp, (1, -1, 1)), x.dtype)
+            ramp = ops.broadcast_to(ramp, (ops.shape(x)[0], steps, 1))
+            return ops.concatenate([x, ramp], axis=-1)
+
+        def compute_output_shape(self, input_shape):
+            return (*input_shape[:2], input_shape[2] + 1)
+
+    class LogMeanSquare(keras.layers.Layer):
+        """log of the mean over time of each channel squared: (B, T, C) -> (B, C).
+
+        Filter-bank log powers like these are what spectral (Whittle) estimators of the
+        Hurst exponent use.
+        """
+
+        def call(self, x):
+            return ops.log(ops.mean(ops.square(x), axis=1) + 1e-6)
+
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0], input_shape[2])
+
+    for cls in (Increments, TimeChannel, LogMeanSquare):
+        _LAYERS[cls.__name__] = register(cls)
+
+
+def _layer(name):
+    _keras()
+    return _LAYERS[name]
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, numpy and the Keras backend (``keras.utils.set_random_seed``).
+
+    Call it before building a network to get the same initial weights every run.
+
+    Examples
+    --------
+    >>> set_seed(0)
+    """
+    _keras().utils.set_random_seed(as_int(seed, "seed", 0))
+
+
+# ------------------------------------------------------------------ networks
+
+
+def tutorial_network(T):
+    """The AnDi tutorial's CNN for trajectories of fixed length ``T``, compiled.
+
+    Conv1D(3, 3) -> Conv1D(8, 5) -> Conv1D(3, 2), each with ReLU, "uniform" initializer and
+    L2(1e-3); Flatten; Dense(128, sigmoid, L2(1e-3)); BatchNormalization; Dense(1, linear).
+    Loss: mean absolute error; optimizer: Adam; metric "mae" (the loss without the L2
+    penalties). Input: normalized positions, shape (T, 1).
+
+    Parameters
+    ----------
+    T : int
+        Trajectory length (>= 20).
+
+    Returns
+    -------
+    keras.Model
+
+    Examples
+    --------
+    >>> net = tutorial_network(200)
+    >>> net.input_shape, net.output_shape
+    ((None, 200, 1), (None, 1))
+    """
+    T = as_int(T, "T", MIN_LENGTH)
+    keras = _keras()
+    L = keras.layers
+    reg = keras.regularizers.L2(1e-3)
+    conv = dict(activation="relu", kernel_initializer="uniform", kernel_regularizer=reg)
+    model = keras.Sequential(
+        [
+            keras.Input((T, 1)),
+            L.Conv1D(3, 3, **conv),
+            L.Conv1D(8, 5, **conv),
+            L.Conv1D(3, 2, **conv),
+            L.Flatten(),
+            L.Dense(128, activation="sigmoid", kernel_regularizer=reg),
+            L.BatchNormalization(),
+            L.Dense(1, activation="linear"),
+        ],
+        name="tutorial_network",
+    )
+    # The "mae" metric is the error alone; the loss also holds the L2 penalties.
+    model.compile(optimizer=keras.optimizers.Adam(), loss="mae", metrics=["mae"])
+    return model
+
+
+def _trunk(time_channel: bool, filters: int = 32, dilations=(1, 2, 4, 8, 16, 32)):
+    """Dilated residual CNN on normalized increments -> pooled feature vector."""
+    keras = _keras()
+    L = keras.layers
+    inp = keras.Input((None, 1), name="positions")
+    h = _layer("Increments")(name="increments")(inp)
+    if time_channel:
+        h = _layer("TimeChannel")(name="time")(h)
+    h = L.Conv1D(filters, 3, padding="causal", name="stem")(h)
+    powers = [_layer("LogMeanSquare")(name="logpow_stem")(h)]
+    for d in dilations:
+        y = L.Conv1D(filters, 3, dilation_rate=d, padding="causal", activation="relu",
+                     name=f"dil{d}")(h)
+        y = L.Conv1D(filters, 1, name=f"mix{d}")(y)
+        h = L.Add(name=f"res{d}")([h, y])
+        powers.append(_layer("LogMeanSquare")(name=f"logpow{d}")(h))
+    feats = L.Concatenate(name="features")(
+        powers + [L.GlobalAveragePooling1D(name="mean")(L.Activation("relu")(h))]
+    )
+    z = L.Dense(64, activation="relu", name="head1")(feats)
+    z = L.Dense(32, activation="relu", name="head2")(z)
+    return inp, z
+
+
+def build_regressor(*, learning_rate=1e-3):
+    """A better exponent regressor for any length T >= 20, compiled with MAE loss.
+
+    Architecture: increments of the positions divided by their std (so the scale of the
+    input does not matter) -> causal Conv1D stem -> six residual blocks of dilated Conv1D
+    (dilations 1, 2, ..., 32, ReLU) -> per-block log mean power of every channel (a learned
+    filter bank, as in spectral Hurst estimators) and global average pooling -> Dense(64) ->
+    Dense(32) -> Dense(1). About 25 000 weights. Input shape (None, 1): any length.
+
+    Parameters
+    ----------
+    learning_rate : float or keras schedule
+        Adam learning rate.
+
+    Examples
+    --------
+    >>> net = build_regressor()
+    >>> net.input_shape, net.output_shape
+    ((None, None, 1), (None, 1))
+    """
+    keras = _keras()
+    inp, z = _trunk(time_channel=False)
+    out = keras.layers.Dense(1, name="alpha")(z)
+    model = keras.Model(inp, out, name="alpha_regressor")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mae")
+    return model
+
+
+def build_classifier(*, learning_rate=1e-3):
+    """Ergodic (1) versus non-ergodic (0) classifier for any length T >= 20, compiled.
+
+    Same trunk as :func:`build_regressor` plus a channel marking the time within the
+    trajectory (so the network can see a variance that drifts in time, as in SBM), and a
+    sigmoid output: the probability that the motion is ergodic. Loss: binary cross-entropy;
+    metric: accuracy.
+
+    Examples
+    --------
+    >>> net = build_classifier()
+    >>> net.output_shape
+    (None, 1)
+    """
+    keras = _keras()
+    inp, z = _trunk(time_channel=True)
+    out = keras.layers.Dense(1, activation="sigmoid", name="p_ergodic")(z)
+    model = keras.Model(inp, out, name="ergodic_classifier")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+# ------------------------------------------------------------------ data
+
+
+def _as_dataset(dataset) -> np.ndarray:
+    try:
+        data = np.asarray(dataset, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError("dataset: expected a numeric array from ad.create_dataset.") from None
+    if data.ndim != 2:
+        raise ValueError(
+            f"dataset: expected a 2-D array (rows, 2 + T) from ad.create_dataset, got shape {data.shape}."
+        )
+    if data.shape[0] == 0:
+        raise ValueError("dataset: got no rows.")
+    if data.shape[1] < 2 + MIN_LENGTH:
+        raise ValueError(
+            f"dataset: trajectories need at least {MIN_LENGTH} points (columns 2 + T >= "
+            f"{2 + MIN_LENGTH}), got {data.shape[1]} columns."
+        )
+    if not np.all(np.isfinite(data)):
+        raise ValueError("dataset: contains NaN or infinite values; clean or drop those rows first.")
+    return data
+
+
+def _as_inputs(trajs, name="trajs") -> tuple[np.ndarray, bool]:
+    """Raw positions -> normalized float32 array (N, T, 1), and whether input was 1-D."""
+    if isinstance(trajs, (str, bytes)) or trajs is None:
+        raise TypeError(f"{name}: expected an array of positions, shape (N, T) or (T,), got {trajs!r}.")
+    x, was_1d = as_trajectories(trajs, name=name, min_length=MIN_LENGTH)
+    return normalize(x)[..., np.newaxis].astype(np.float32), was_1d
+
+
+def prepare_data(dataset, target="alpha", *, validation=0.2, rng=None):
+    """Turn a :func:`anomdiff.create_dataset` array into network inputs and targets.
+
+    Rows are shuffled with ``rng``, then split: the last ``round(validation * rows)``
+    shuffled rows are the validation set. Inputs are normalized positions
+    (:func:`anomdiff.normalize`) of shape (n, T, 1); every array is built from the same
+    permutation, so the two tutorial bugs (a validation set reshaped with the training
+    count, and ergodicity labels all 0) cannot happen.
+
+    Parameters
+    ----------
+    dataset : array_like, shape (rows, 2 + T)
+        Column 0 model label, column 1 exponent, then T >= 20 positions.
+    target : {"alpha", "ergodic"}
+        Exponent (float32) or ergodicity label (1 for FBM and LW, 0 otherwise; int32).
+    validation : float
+        Fraction of rows held out, 0 <= validation < 1 (0 gives empty validation arrays).
+    rng : int, numpy.random.Generator or None
+        Seed of the shuffle.
+
+    Returns
+    -------
+    x_train, y_train, x_val, y_val : ndarray
+        Shapes (n_train, T, 1), (n_train,), (n_val, T, 1), (n_val,).
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> data = ad.create_dataset(50, 10, [0.5, 1.0], ["fbm", "ctrw"], rng=0)
+    >>> x_tr, y_tr, x_va, y_va = prepare_data(data, "ergodic", rng=0)
+    >>> x_tr.shape, x_va.shape, sorted(set(y_tr.tolist()))
+    ((32, 50, 1), (8, 50, 1), [0, 1])
+    """
+    data = _as_dataset(dataset)
+    if target not in ("alpha", "ergodic"):
+        raise ValueError(f"target: expected 'alpha' or 'ergodic', got {target!r}.")
+    if isinstance(validation, bool) or not isinstance(validation, numbers.Real) \
+            or not (0 <= float(validation) < 1):
+        raise ValueError(f"validation: expected a fraction 0 <= validation < 1, got {validation!r}.")
+    n = data.shape[0]
+    n_val = int(round(float(validation) * n))
+    if n - n_val < 1:
+        raise ValueError(f"validation: leaves no training rows out of {n}; use a smaller fraction.")
+    order = as_rng(rng).permutation(n)
+    data = data[order]
+    x = normalize(data[:, 2:])[..., np.newaxis].astype(np.float32)
+    if target == "alpha":
+        y = data[:, 1].astype(np.float32)
+    else:
+        y = ergodic_labels(data[:, 0]).astype(np.int32)
+    cut = n - n_val
+    return x[:cut], y[:cut], x[cut:], y[cut:]
+
+
+def ergodicity_dataset(T, N, *, rng=None):
+    """A balanced ergodic/non-ergodic dataset on the tutorial's grid.
+
+    Subdiffusive exponents 0.1, 0.2, ..., 1.0 for ATTM, CTRW, FBM and SBM; superdiffusive
+    1.0, 1.1, ..., 2.0 for FBM, Lévy walk and SBM (pairs a model does not admit are left
+    out). ``N`` trajectories per (model, exponent) pair are simulated, then rows of the larger
+    class are dropped at random so that both classes have the same size.
+
+    Returns
+    -------
+    ndarray, shape (rows, 2 + T)
+        As :func:`anomdiff.create_dataset`, sorted by model label then exponent.
+
+    Examples
+    --------
+    >>> d = ergodicity_dataset(50, 4, rng=0)
+    >>> from anomdiff import ergodic_labels
+    >>> int(ergodic_labels(d[:, 0]).sum()) * 2 == len(d)
+    True
+    """
+    T = as_int(T, "T", MIN_LENGTH)
+    N = as_int(N, "N", 1)
+    gen = as_rng(rng)
+    sub = np.round(np.arange(1, 11) / 10, 1)
+    sup = np.round(np.arange(10, 21) / 10, 1)
+    data = np.concatenate([
+        create_dataset(T, N, sub, ["attm", "ctrw", "fbm", "sbm"], rng=gen),
+        create_dataset(T, N, sup, ["fbm", "lw", "sbm"], rng=gen, skip_invalid=True),
+    ])
+    erg = ergodic_labels(data[:, 0]).astype(bool)
+    idx_e, idx_n = np.flatnonzero(erg), np.flatnonzero(~erg)
+    k = min(idx_e.size, idx_n.size)
+    keep = np.concatenate([gen.choice(idx_e, k, replace=False), gen.choice(idx_n, k, replace=False)])
+    keep = keep[np.lexsort((data[keep, 1], data[keep, 0]))]
+    return data[keep]
+
+
+# ------------------------------------------------------------------ training
+
+
+def _progress_callback(keras, epochs: int):
+    class Progress(keras.callbacks.Callback):
+        """One compact line per epoch: loss, metrics and seconds."""
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            parts = " ".join(f"{k}={float(v):.4f}" for k, v in logs.items() if k != "learning_rate")
+            width = len(str(epochs))
+            print(f"epoch {epoch + 1:>{width}}/{epochs}  {parts}  ({time.perf_counter() - self._t0:.1f}s)",
+                  file=sys.stdout, flush=True)
+
+    return Progress()
+
+
+def train(model, x_train, y_train, x_val, y_val, *, epochs, batch_size=128, verbose=True, rng=None,
+          callbacks=None):
+    """Fit ``model`` and return its history as a plain dict.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A compiled network (e.g. from :func:`tutorial_network` or :func:`build_regressor`).
+    x_train, y_train, x_val, y_val : ndarray
+        As returned by :func:`prepare_data`; the validation arrays may be empty.
+    epochs : int
+        Passes over the training data (>= 1).
+    batch_size : int
+        Trajectories per gradient step.
+    verbose : bool
+        Print one short line per epoch (fits a notebook cell).
+    rng : int, numpy.random.Generator or None
+        Seed for the shuffling of batches (``keras.utils.set_random_seed``); it does not
+        re-initialize weights that already exist (seed before building the network for that,
+        e.g. with :func:`set_seed`).
+    callbacks : list, optional
+        Extra Keras callbacks.
+
+    Returns
+    -------
+    dict
+        ``{"loss": [...], "val_loss": [...], ...}``, one value per epoch.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> data = ad.create_dataset(50, 40, [0.5, 1.5], "fbm", rng=0)
+    >>> xt, yt, xv, yv = prepare_data(data, rng=0)
+    >>> hist = train(tutorial_network(50), xt, yt, xv, yv, epochs=2, verbose=False, rng=0)
+    >>> sorted(hist), len(hist["loss"])
+    (['loss', 'mae', 'val_loss', 'val_mae'], 2)
+    """
+    keras = _keras()
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model: expected a compiled keras.Model, got {type(model).__name__}.")
+    epochs = as_int(epochs, "epochs", 1)
+    batch_size = as_int(batch_size, "batch_size", 1)
+    xt, yt = _check_xy(x_train, y_train, "x_train", "y_train")
+    xv, yv = _check_xy(x_val, y_val, "x_val", "y_val", allow_empty=True)
+    if xt.shape[0] == 0:
+        raise ValueError("x_train: got no training samples.")
+    if xv.shape[0] and xv.shape[1:] != xt.shape[1:]:
+        raise ValueError(f"x_val: shape {xv.shape} does not match x_train's {xt.shape} after the first axis.")
+    if rng is not None:
+        # An int seeds Keras directly; a Generator gives the seed (reproducible as well).
+        set_seed(rng if isinstance(rng, numbers.Integral) and not isinstance(rng, bool)
+                 else as_rng(rng).integers(2**31 - 1))
+    cbs = list(callbacks or [])
+    if verbose:
+        cbs.append(_progress_callback(keras, epochs))
+    hist = model.fit(
+        xt, yt, validation_data=(xv, yv) if xv.shape[0] else None,
+        epochs=epochs, batch_size=batch_size, verbose=0, callbacks=cbs, shuffle=True,
+    )
+    return {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+
+
+def _check_xy(x, y, xname, yname, allow_empty=False):
+    try:
+        x = np.asarray(x, dtype=np.float32)
+        y = np.asarray(y, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise TypeError(f"{xname}, {yname}: expected numeric arrays.") from None
+    if x.ndim == 2:
+        x = x[..., np.newaxis]
+    if x.ndim != 3 or x.shape[-1] != 1:
+        if allow_empty and x.size == 0:
+            return np.zeros((0, 1, 1), np.float32), y.reshape(-1)
+        raise ValueError(f"{xname}: expected shape (n, T, 1), got {x.shape}.")
+    y = y.reshape(-1) if y.ndim == 2 and y.shape[1] == 1 else y
+    if y.ndim != 1 or y.shape[0] != x.shape[0]:
+        raise ValueError(f"{yname}: expected shape ({x.shape[0]},) to match {xname}, got {y.shape}.")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError(f"{xname}, {yname}: contain NaN or infinite values.")
+    if x.shape[0] and x.shape[1] < MIN_LENGTH and not allow_empty:
+        raise ValueError(f"{xname}: trajectories need at least {MIN_LENGTH} points, got {x.shape[1]}.")
+    return x, y
+
+
+# ------------------------------------------------------------------ evaluation
+
+
+def _as_vector(values, name) -> np.ndarray:
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected a 1-D numeric array.") from None
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-D array, got shape {arr.shape}.")
+    if arr.size == 0:
+        raise ValueError(f"{name}: got no values.")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: contains NaN or infinite values.")
+    return arr
+
+
+def evaluate_regression(alpha_true, alpha_pred, *, T=None, bins=np.linspace(0.0, 2.0, 11)):
+    """Mean absolute error overall and per exponent bin, next to the Cramér-Rao limit.
+
+    Parameters
+    ----------
+    alpha_true, alpha_pred : array_like, shape (n,)
+    T : int, optional
+        Trajectory length. If given (and the data are FBM), each bin also reports
+        ``sqrt(2 / pi) * fbm_crlb(alpha, T)`` averaged over the bin's true exponents: the MAE of
+        an unbiased Gaussian estimator that reaches the Cramér-Rao bound.
+    bins : array_like
+        Bin edges for the true exponent (default: 10 bins of width 0.2 on [0, 2]).
+
+    Returns
+    -------
+    dict
+        ``"mae"`` (float), ``"bias"`` (mean of pred - true), and ``"bins"``: a dict of arrays
+        ``"center"``, ``"count"``, ``"mae"`` and, when ``T`` is given, ``"crlb_mae"``
+        (NaN for empty bins).
+
+    Examples
+    --------
+    >>> r = evaluate_regression([0.5, 1.0, 1.5], [0.6, 1.0, 1.3], bins=[0, 1, 2])
+    >>> round(r["mae"], 3), r["bins"]["mae"].round(3).tolist()
+    (0.1, [0.1, 0.1])
+    """
+    t = _as_vector(alpha_true, "alpha_true")
+    p = _as_vector(alpha_pred, "alpha_pred")
+    if t.shape != p.shape:
+        raise ValueError(f"alpha_pred: expected {t.size} values like alpha_true, got {p.size}.")
+    edges = _as_vector(bins, "bins")
+    if edges.size < 2 or np.any(np.diff(edges) <= 0):
+        raise ValueError("bins: expected at least two increasing bin edges.")
+    err = np.abs(p - t)
+    which = np.digitize(t, edges[1:-1])  # last bin closed on the right
+    inside = (t >= edges[0]) & (t <= edges[-1])
+    nb = edges.size - 1
+    count = np.array([np.sum(inside & (which == b)) for b in range(nb)])
+    mae = np.array([err[inside & (which == b)].mean() if count[b] else np.nan for b in range(nb)])
+    table = {"center": 0.5 * (edges[1:] + edges[:-1]), "count": count, "mae": mae}
+    if T is not None:
+        from .theory import fbm_crlb
+
+        T = as_int(T, "T", 3)
+        crlb = np.full(nb, np.nan)
+        for b in range(nb):
+            sel = t[inside & (which == b)]
+            sel = sel[(sel > 0) & (sel < 2)]
+            if sel.size:
+                # Cached per value; round so that continuous exponents reuse the cache.
+                crlb[b] = np.mean(fbm_crlb(np.round(sel, 2).clip(0.01, 1.99), T)) * math.sqrt(2 / math.pi)
+        table["crlb_mae"] = crlb
+    return {"mae": float(err.mean()), "bias": float(np.mean(p - t)), "bins": table}
+
+
+def evaluate_classifier(y_true, prob, *, model_labels=None, alphas=None, threshold=0.5):
+    """Accuracy, confusion matrix and, if labels are given, accuracy per (model, exponent).
+
+    Parameters
+    ----------
+    y_true : array_like of 0/1, shape (n,)
+        1 = ergodic.
+    prob : array_like, shape (n,)
+        Predicted probability of being ergodic.
+    model_labels, alphas : array_like, shape (n,), optional
+        Model label (0..4) and exponent of every sample, for the per-group table.
+    threshold : float
+        ``prob >= threshold`` counts as ergodic.
+
+    Returns
+    -------
+    dict
+        ``"accuracy"``; ``"confusion"``: 2x2 int array, rows true class (0 non-ergodic,
+        1 ergodic), columns predicted class; ``"per_model"``: {model name: accuracy} and
+        ``"per_group"``: {(model name, alpha): accuracy} when ``model_labels`` is given
+        (``alphas`` needed for the second).
+
+    Examples
+    --------
+    >>> r = evaluate_classifier([1, 0, 1, 0], [0.9, 0.2, 0.4, 0.1])
+    >>> r["accuracy"], r["confusion"].tolist()
+    (0.75, [[2, 0], [1, 1]])
+    """
+    y = _as_vector(y_true, "y_true")
+    p = _as_vector(prob, "prob")
+    if p.shape != y.shape:
+        raise ValueError(f"prob: expected {y.size} values like y_true, got {p.size}.")
+    if not np.all((y == 0) | (y == 1)):
+        raise ValueError("y_true: expected labels 0 (non-ergodic) or 1 (ergodic).")
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError("prob: expected probabilities in [0, 1].")
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not 0 < threshold < 1:
+        raise ValueError(f"threshold: expected a number in (0, 1), got {threshold!r}.")
+    pred = (p >= threshold).astype(int)
+    y = y.astype(int)
+    correct = pred == y
+    conf = np.zeros((2, 2), dtype=int)
+    np.add.at(conf, (y, pred), 1)
+    out = {"accuracy": float(correct.mean()), "confusion": conf}
+    if model_labels is not None:
+        m = _as_vector(model_labels, "model_labels")
+        if m.shape != y.shape:
+            raise ValueError(f"model_labels: expected {y.size} values, got {m.size}.")
+        if np.any(m != np.round(m)) or m.min() < 0 or m.max() >= len(MODELS):
+            raise ValueError(f"model_labels: expected integer labels 0..{len(MODELS) - 1}.")
+        m = m.astype(int)
+        out["per_model"] = {MODELS[k]: float(correct[m == k].mean()) for k in np.unique(m)}
+        if alphas is not None:
+            a = _as_vector(alphas, "alphas")
+            if a.shape != y.shape:
+                raise ValueError(f"alphas: expected {y.size} values, got {a.size}.")
+            a = np.round(a, 3)
+            groups = {}
+            for k in np.unique(m):
+                for v in np.unique(a[m == k]):
+                    sel = (m == k) & (a == v)
+                    groups[(MODELS[k], float(v))] = float(correct[sel].mean())
+            out["per_group"] = groups
+    return out
+
+
+# ------------------------------------------------------------------ pretrained models
+
+
+@functools.lru_cache(maxsize=None)
+def _load_cached(name: str):
+    keras = _keras()
+    path = _DATA / PRETRAINED[name]
+    if not path.exists():
+        raise FileNotFoundError(
+            f"name: the pretrained file {path} is missing; reinstall anomdiff or run "
+            "scripts/train_pretrained.py."
+        )
+    return keras.saving.load_model(path, compile=False, safe_mode=True)
+
+
+def load_pretrained(name):
+    """Load a shipped pretrained network (offline, Keras safe mode).
+
+    Parameters
+    ----------
+    name : {"alpha_fbm", "ergodic"}
+        ``"alpha_fbm"``: exponent regressor trained on FBM, exponents U(0.05, 1.95), T = 200;
+        ``"ergodic"``: ergodic/non-ergodic classifier trained on the tutorial's grid of all
+        five models, T = 200. Both accept any T >= 20 (most accurate near T = 200) and expect
+        normalized positions of shape (n, T, 1) (see :func:`predict_alpha`).
+
+    Returns
+    -------
+    keras.Model
+        Not compiled; compile it before further training. The model is cached, so repeated
+        calls return the same object.
+
+    Examples
+    --------
+    >>> net = load_pretrained("alpha_fbm")
+    >>> net.input_shape
+    (None, None, 1)
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name: expected one of {sorted(PRETRAINED)}, got {name!r}.")
+    if name not in PRETRAINED:
+        raise ValueError(f"name: unknown pretrained model {name!r}; choose one of {sorted(PRETRAINED)}.")
+    return _load_cached(name)
+
+
+def _predict(model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    out = [np.asarray(model(x[i:i + batch_size], training=False)) for i in range(0, x.shape[0], batch_size)]
+    return np.concatenate(out)[:, 0].astype(np.float64)
+
+
+def predict_alpha(trajs):
+    """Anomalous exponents of trajectories with the pretrained FBM regressor.
+
+    Parameters
+    ----------
+    trajs : array_like, shape (N, T) or (T,)
+        Raw positions, any scale, T >= 20, finite.
+
+    Returns
+    -------
+    ndarray, shape (N,), or float for a single trajectory.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> x = ad.simulate("fbm", T=200, alpha=1.5, N=200, rng=1)
+    >>> bool(abs(predict_alpha(1000 * x).mean() - 1.5) < 0.05)
+    True
+    """
+    x, was_1d = _as_inputs(trajs)
+    out = _predict(load_pretrained("alpha_fbm"), x)
+    return float(out[0]) if was_1d else out
+
+
+def predict_ergodic(trajs, *, return_probability=False):
+    """Ergodic (1) or non-ergodic (0) with the pretrained classifier.
+
+    Parameters
+    ----------
+    trajs : array_like, shape (N, T) or (T,)
+        Raw positions, any scale, T >= 20, finite.
+    return_probability : bool
+        Return the probability of being ergodic instead of 0/1.
+
+    Returns
+    -------
+    ndarray, shape (N,), of int (0/1) or float probabilities; a scalar for one trajectory.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> x = ad.simulate("ctrw", T=200, alpha=0.3, N=50, rng=2)
+    >>> bool(predict_ergodic(x).mean() < 0.2)
+    True
+    """
+    x, was_1d = _as_inputs(trajs)
+    prob = np.clip(_predict(load_pretrained("ergodic"), x), 0.0, 1.0)
+    out = prob if return_probability else (prob >= 0.5).astype(np.int64)
+    if was_1d:
+        return float(out[0]) if return_probability else int(out[0])
+    return out
