@@ -158,23 +158,23 @@ def fbm(N: int, T: int, alpha: float, rng: np.random.Generator) -> np.ndarray:
     """
     n = T - 1
     x = np.zeros((N, T))
-    if n == 0:
-        return x
-    k = np.arange(n + 1, dtype=np.float64)
+    # Embed M >= n increments in a circulant of fast FFT size 2M; keep the first n.
+    M = scipy.fft.next_fast_len(n)
+    k = np.arange(M + 1, dtype=np.float64)
     gamma = 0.5 * (np.abs(k + 1) ** alpha - 2 * k**alpha + np.abs(k - 1) ** alpha)
-    row = np.concatenate([gamma, gamma[-2:0:-1]])  # first row of the circulant, size 2n
+    row = np.concatenate([gamma, gamma[-2:0:-1]])  # first row of the circulant, size 2M
     m = row.size
     eig = scipy.fft.rfft(row).real
-    eig = np.concatenate([eig, eig[-2:0:-1]]) if m > 1 else eig
+    eig = np.concatenate([eig, eig[-2:0:-1]])
     if eig.min() < -1e-8 * eig.max():  # never seen for fGn (Craigmile 2003); guard anyway
         raise RuntimeError("FBM circulant embedding is not positive definite.")
     scale = np.sqrt(np.clip(eig, 0.0, None) / m)
     pairs = (N + 1) // 2
     z = rng.standard_normal((pairs, 2 * m)).view(np.complex128)
     z *= scale
-    y = scipy.fft.fft(z, axis=1, overwrite_x=True, workers=-1)[:, :n]
-    incr = np.concatenate([y.real, y.imag], axis=0)[:N] if m > 1 else np.ones((N, n))
-    np.cumsum(incr, axis=1, out=x[:, 1:])
+    y = scipy.fft.fft(z, axis=1, overwrite_x=True, workers=-1)
+    np.cumsum(y.real[:, :n], axis=1, out=x[:pairs, 1:])
+    np.cumsum(y.imag[: N - pairs, :n], axis=1, out=x[pairs:, 1:])
     return x
 
 

@@ -1,0 +1,68 @@
+"""Speed of TA-MSD and EB(t) against the tutorial's loop implementations.
+
+Run: python benchmarks/analysis.py
+
+The baselines reproduce the tutorial's approach: a double Python loop (lags x start times)
+per trajectory for the TA-MSD, and, for EB(t), the same TA-MSD recomputed for every cut
+length and trajectory (a triple loop). Targets (issue 3): >= 200x for TA-MSD (N = 200,
+T = 200, lags 1..100), >= 1000x for EB (N = 500, T = 200, lag 2); TA-MSD of N = 1e4,
+T = 1e3 at all lags under 2 s; EB(t) for N = 1000, T = 1e5 under 5 s.
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import anomdiff as ad  # noqa: E402
+from _timing import best_time  # noqa: E402
+
+
+def tutorial_tamsd(traj, lags):
+    out = np.zeros(len(lags))
+    for i, lag in enumerate(lags):
+        for p in range(len(traj) - lag):
+            out[i] += (traj[p] - traj[p + lag]) ** 2
+        out[i] /= len(traj) - lag
+    return out
+
+
+def tutorial_tamsd_set(trajs, lags):
+    return np.array([tutorial_tamsd(traj, lags) for traj in trajs])
+
+
+def tutorial_eb(trajs, lag):
+    values = []
+    for t in range(lag + 1, trajs.shape[1] + 1):
+        m = np.array([tutorial_tamsd(traj[:t], [lag])[0] for traj in trajs])
+        values.append(np.mean(m**2) / np.mean(m) ** 2 - 1)
+    return np.array(values)
+
+
+def main():
+    x = ad.simulate("fbm", 200, 1.0, 200, rng=1)
+    lags = np.arange(1, 101)
+    base = best_time(lambda: tutorial_tamsd_set(x, lags), repeat=1)
+    ours = best_time(lambda: ad.tamsd(x, lags), repeat=20)
+    assert np.allclose(ad.tamsd(x, lags), tutorial_tamsd_set(x, lags), rtol=1e-10)
+    print(f"{'task':44} {'loops [s]':>10} {'anomdiff [s]':>12} {'speed-up':>9} {'target':>8}")
+    print(f"{'TA-MSD  N=200  T=200  lags 1..100':44} {base:10.3f} {ours:12.5f} {base / ours:9.0f} {'>= 200':>8}")
+
+    y = ad.simulate("ctrw", 200, 0.5, 500, rng=2)
+    base = best_time(lambda: tutorial_eb(y, 2), repeat=1)
+    ours = best_time(lambda: ad.eb(y, 2), repeat=20)
+    assert np.allclose(ad.eb(y, 2)[1], tutorial_eb(y, 2), rtol=1e-10, equal_nan=True)
+    print(f"{'EB(t)   N=500  T=200  lag 2':44} {base:10.3f} {ours:12.5f} {base / ours:9.0f} {'>= 1000':>8}")
+
+    big = ad.simulate("fbm", 1000, 1.0, 10_000, rng=3)
+    t = best_time(lambda: ad.tamsd(big, np.arange(1, 1000)), repeat=3)
+    print(f"TA-MSD  N=1e4  T=1e3  all 999 lags: {t:.2f} s (target < 2 s) {'ok' if t < 2 else 'MISSED'}")
+    del big
+    long = ad.simulate("ctrw", 100_000, 0.5, 1000, rng=4)
+    t = best_time(lambda: ad.eb(long, 2), repeat=3)
+    print(f"EB(t)   N=1e3  T=1e5  lag 2:        {t:.2f} s (target < 5 s) {'ok' if t < 5 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
