@@ -112,8 +112,8 @@ def normalize(trajs) -> np.ndarray:
 
     Examples
     --------
-    >>> normalize([0.0, 2.0, 0.0, 2.0]).tolist()
-    [0.0, 1.0, 0.0, 1.0]
+    >>> normalize([0.0, 2.0, 0.0, 2.0, 0.0]).tolist()
+    [0.0, 1.0, 0.0, 1.0, 0.0]
     """
     x, was_1d = as_trajectories(trajs, min_length=2)
     dx = np.diff(x, axis=1)

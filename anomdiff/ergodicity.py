@@ -38,7 +38,7 @@ def eb(trajs, lag):
     Examples
     --------
     >>> t, e = eb([[0.0, 1.0, 2.0, 3.0], [0.0, 2.0, 4.0, 6.0]], 1)
-    >>> t.tolist(), [round(v, 3) for v in e]
+    >>> t.tolist(), e.round(3).tolist()
     ([2, 3, 4], [0.36, 0.36, 0.36])
     """
     x, _ = as_trajectories(trajs, allow_1d=False)
