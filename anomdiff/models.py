@@ -200,18 +200,24 @@ def mittag_leffler_times(alpha: float, size, rng: np.random.Generator) -> np.nda
 
     Survival ``E_alpha(-t**alpha)``, tail ``~ t**(-1-alpha)`` for alpha < 1, exponential at
     alpha = 1. Their renewal counting process has mean exactly ``t**alpha / Gamma(1+alpha)``.
+    Sampled as E * (sin(alpha pi (1-v)) / sin(alpha pi v))**(1/alpha), E exponential, v uniform.
     Reference: Fulger, Scalas & Germano, PRE 77, 021122 (2008), doi:10.1103/PhysRevE.77.021122.
     """
-    u = 1.0 - rng.random(size)  # (0, 1]
+    tau = rng.standard_exponential(size)
     if alpha == 1.0:
-        return -np.log(u)
-    v = 1.0 - rng.random(size)
-    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
-        ratio = np.sin(alpha * np.pi * (1.0 - v)) / np.sin(alpha * np.pi * v)
-    ratio = np.where(np.isfinite(ratio) & (ratio > 0), ratio, (1.0 - v) / v)  # tiny alpha
-    with np.errstate(divide="ignore", over="ignore"):
-        log_tau = np.log(-np.log(u)) + np.log(ratio) / alpha
-    return np.exp(np.clip(log_tau, -700.0, 700.0))
+        return tau
+    v = rng.random(size)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        # sin(a pi (1-v)) / sin(a pi v) = sin(a pi) / tan(a pi v) - cos(a pi) >= 0
+        ratio = np.tan(alpha * np.pi * v)
+        np.divide(np.sin(alpha * np.pi), ratio, out=ratio)
+        ratio -= np.cos(alpha * np.pi)
+        if alpha < 1e-3:  # tan may underflow; the small-angle ratio is (1 - v) / v
+            ratio = np.where(np.isfinite(ratio) & (ratio > 0), ratio, (1.0 - v) / v)
+        np.fmax(ratio, 0.0, out=ratio)  # rounding near v = 1
+        np.power(ratio, 1.0 / alpha, out=ratio)
+        tau *= ratio
+    return np.fmax(tau, 0.0, out=tau)  # 0 * inf (probability ~1e-16) gives 0, never NaN
 
 
 def pareto_times(index: float, size, rng: np.random.Generator) -> np.ndarray:
@@ -220,36 +226,51 @@ def pareto_times(index: float, size, rng: np.random.Generator) -> np.ndarray:
     return np.exp(np.minimum(-np.log(u) / index, 700.0))
 
 
-def _renewal_segments(draw, N: int, horizon: float, rng, expected: float, first=None):
+def _renewal_segments(draw, N: int, horizon: float, expected: float, first=None, value=None):
     """All renewal segments of N independent processes that start before ``horizon``.
 
     ``draw(shape)`` gives waiting times; ``first(n)``, if given, the n durations of the
-    segments in progress at time 0 (an equilibrium start). Returns flat arrays
-    ``rows, starts, durations``. Draws in rounds for the rows that have not yet reached the
-    horizon; waiting times are > 0 almost surely, so rounds end.
+    segments in progress at time 0 (an equilibrium start); ``value(durations)``, if given,
+    a value per segment (a velocity, a diffusivity). Returns flat arrays ``rows, starts``
+    and, with ``value``, ``changes``: each segment's value minus the previous one's in its
+    row (the value itself for a row's first segment), i.e. the steps of the piecewise-constant
+    function. Draws in rounds for the rows short of the horizon; waits are > 0 almost
+    surely, so rounds end.
     """
-    rows_out, starts_out, durs_out = [], [], []
+    rows_out, starts_out, changes_out = [], [], []
     active = np.arange(N)
     t0 = np.zeros(N)
-    batch = int(min(max(8, 1.25 * expected + 8), 1e7 / max(N, 1) + 8))
+    last = np.zeros(N)
+    drawn = 0
+    # A first batch below the mean: heavy-tailed rows finish early and need no more draws.
+    batch = int(min(max(8, 0.75 * expected + 8), 1e7 / max(N, 1) + 8))
     while active.size:
         tau = draw((active.size, batch))
         if first is not None and not rows_out:
             tau[:, 0] = first(active.size)
-        ends = np.cumsum(tau, axis=1)
-        ends += t0[:, None]
-        starts = np.empty_like(ends)
+        starts = np.empty_like(tau)
         starts[:, 0] = t0
-        starts[:, 1:] = ends[:, :-1]
+        np.cumsum(tau[:, :-1], axis=1, out=starts[:, 1:])
+        starts[:, 1:] += t0[:, None]
         keep = starts < horizon
         rows_out.append(np.broadcast_to(active[:, None], keep.shape)[keep])
         starts_out.append(starts[keep])
-        durs_out.append(tau[keep])
-        t0 = ends[:, -1]
+        if value is not None:
+            vals = value(tau)
+            change = np.empty_like(vals)
+            change[:, 0] = vals[:, 0] - last
+            np.subtract(vals[:, 1:], vals[:, :-1], out=change[:, 1:])
+            changes_out.append(change[keep])
+            last = vals[:, -1]
+        t0 = starts[:, -1] + tau[:, -1]
         going = t0 < horizon
-        active, t0 = active[going], t0[going]
-        batch = max(8, batch // 2)
-    return np.concatenate(rows_out), np.concatenate(starts_out), np.concatenate(durs_out)
+        active, t0, last = active[going], t0[going], last[going]
+        drawn += batch
+        if active.size:  # rows still short of the horizon: extrapolate their own pace
+            need = np.median(drawn * (horizon - t0) / np.maximum(t0, 1e-300))
+            batch = int(min(max(8, need), 1e7 / active.size + 8))
+    rows, starts = np.concatenate(rows_out), np.concatenate(starts_out)
+    return (rows, starts, np.concatenate(changes_out)) if value is not None else (rows, starts)
 
 
 def _unit_integrals(rows, times, weights, N: int, T: int) -> np.ndarray:
@@ -303,8 +324,8 @@ def ctrw(N: int, T: int, alpha: float, rng: np.random.Generator) -> np.ndarray:
     x = np.empty((N, T))
     for a, b in _blocks(N, T, max(T, expected)):
         n = b - a
-        rows, starts, _ = _renewal_segments(
-            lambda size: tau0 * mittag_leffler_times(alpha, size, rng), n, T - 1, rng, expected
+        rows, starts = _renewal_segments(
+            lambda size: tau0 * mittag_leffler_times(alpha, size, rng), n, T - 1, expected
         )
         jumps = starts > 0  # the first segment of each row starts at 0: no jump there
         rows, starts = rows[jumps], starts[jumps]
@@ -329,19 +350,11 @@ def attm(N: int, T: int, alpha: float, rng: np.random.Generator) -> np.ndarray:
     x = np.empty((N, T))
     for a, b in _blocks(N, T, max(T, expected)):
         n = b - a
-        rows, starts, durs = _renewal_segments(
-            lambda size: mittag_leffler_times(alpha, size, rng), n, T - 1, rng, expected
+        rows, starts, steps = _renewal_segments(
+            lambda size: mittag_leffler_times(alpha, size, rng), n, T - 1, expected,
+            value=lambda tau: np.exp(-np.log1p(tau) / ATTM_GAMMA),  # D of each segment
         )
-        diff = np.exp(-np.log1p(durs) / ATTM_GAMMA)
-        # D(s) as a sum of steps: +D at each segment start, -D at its end.
-        ends = starts + durs
-        var = 2.0 * _unit_integrals(
-            np.concatenate([rows, rows]),
-            np.concatenate([starts, ends]),
-            np.concatenate([diff, -diff]),
-            n,
-            T,
-        )
+        var = 2.0 * _unit_integrals(rows, starts, steps, n, T)
         block = x[a:b]
         block[:] = rng.standard_normal((n, T))
         block *= np.sqrt(np.clip(var, 0.0, None))
@@ -387,16 +400,10 @@ def levy_walk(N: int, T: int, alpha: float, rng: np.random.Generator) -> np.ndar
     x = np.empty((N, T))
     for a, b in _blocks(N, T, max(T, expected)):
         n = b - a
-        rows, starts, durs = _renewal_segments(draw, n, T - 1, rng, expected, first)
-        vel = rng.choice([-1.0, 1.0], size=rows.size)
-        ends = starts + durs
-        x[a:b] = _unit_integrals(
-            np.concatenate([rows, rows]),
-            np.concatenate([starts, ends]),
-            np.concatenate([vel, -vel]),
-            n,
-            T,
+        rows, starts, steps = _renewal_segments(
+            draw, n, T - 1, expected, first, value=lambda tau: 2.0 * rng.integers(0, 2, size=tau.shape) - 1.0
         )
+        x[a:b] = _unit_integrals(rows, starts, steps, n, T)
         np.cumsum(x[a:b], axis=1, out=x[a:b])
     return x
 

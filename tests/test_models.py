@@ -58,11 +58,12 @@ def test_levy_walk_msd_law(alpha):
     _check_law("lw", alpha, 1000, 4000, (50, 500), seed=14)
 
 
-@pytest.mark.parametrize("alpha", [0.4, 0.7, 1.0])
+@pytest.mark.parametrize("alpha", [0.5, 0.75, 1.0])
 def test_attm_msd_law(alpha):
     # Theory is asymptotic with relative corrections O(1/t) (theory.msd_attm): allow 1%
-    # beyond the statistics at t >= 100 only.
-    _check_law("attm", alpha, 10_000, 1000, (1000, 10_000), seed=15, rel_sys=0.01)
+    # beyond the statistics. ATTM's squared displacements are broadly spread (random
+    # diffusivities), so N = 10^4 keeps the fitted slope's statistical error near 0.01.
+    _check_law("attm", alpha, 2001, 10_000, (200, 2000), seed=15, rel_sys=0.01)
 
 
 @pytest.mark.parametrize("alpha", [0.05, 0.2])
