@@ -512,9 +512,129 @@ def explore_ergodicity(alpha=0.5, T=10_000, *, show=True) -> Demo:
 # ------------------------------------------------------------------ chapters 5 and 6
 
 
-def explore_cnn(*args, **kwargs) -> Demo:  # pragma: no cover - replaced below when ml exists
-    raise NotImplementedError("explore_cnn needs anomdiff.ml")
+def _mae(est, alpha):
+    good = est[np.isfinite(est)]
+    return float(np.mean(np.abs(good - alpha))) if good.size else float("nan")
 
 
-def explore_classifier(*args, **kwargs) -> Demo:  # pragma: no cover
-    raise NotImplementedError("explore_classifier needs anomdiff.ml")
+def _draw_cnn(alpha, T, sigma, *, fit_lags=5):
+    from . import ml
+
+    n = 200 if T <= 200 else 100  # keeps a redraw under about 0.5 s
+    rng = np.random.default_rng(SEED)
+    x = simulate("fbm", T, alpha, n, rng=rng)
+    y = add_localization_noise(x, sigma, rng=rng) if sigma > 0 else x
+    cnn = ml.predict_alpha(y)
+    window = np.arange(1, fit_lags + 1)
+    fit = fit_alpha(y, window)
+    bound = theory.fbm_crlb(alpha, T)
+    fig, (ax1, ax2) = _figure()
+    spread = np.concatenate([cnn, fit[np.isfinite(fit)]])
+    lo = min(alpha - 0.3, np.quantile(spread, 0.005))
+    hi = max(alpha + 0.3, np.quantile(spread, 0.995))
+    bins = np.linspace(lo, hi, 41)
+    ax1.axvspan(alpha - bound, alpha + bound, color="gray", alpha=0.25,
+                label=f"± Cramér-Rao bound ({bound:.3f})")
+    ax1.hist(cnn, bins=bins, histtype="stepfilled", alpha=0.5, color="tab:purple",
+             label=f"pretrained CNN: {cnn.mean():.2f} ± {cnn.std():.2f}")
+    good = fit[np.isfinite(fit)]
+    ax1.hist(good, bins=bins, histtype="step", lw=1.8, color="tab:orange",
+             label=f"TA-MSD fit (lags 1-{fit_lags}): {good.mean():.2f} ± {good.std():.2f}")
+    ax1.axvline(alpha, color="k", lw=1.2)
+    ax1.set_ylim(top=ax1.get_ylim()[1] * 1.45)
+    ax1.set_xlabel("estimated α")
+    ax1.set_ylabel("trajectories")
+    ax1.set_title(f"{n} fresh FBM trajectories, α = {alpha:.2f}, T = {T}, σ = {sigma:.2f}",
+                  fontsize=10)
+    ax1.legend(frameon=False, fontsize=8, loc="upper left")
+    names = ["CNN", "TA-MSD fit"]
+    values = [_mae(cnn, alpha), _mae(fit, alpha)]
+    colors = ["tab:purple", "tab:orange"]
+    if sigma > 0:
+        corrected = fit_alpha(y, window, sigma=sigma)
+        names.append("fit, 2σ²\nsubtracted")
+        values.append(_mae(corrected, alpha))
+        colors.append("tab:green")
+    names.append("Cramér-Rao\n(no noise)")
+    values.append(float(np.sqrt(2 / np.pi) * bound))  # MAE of an unbiased Gaussian at the bound
+    colors.append("gray")
+    ax2.bar(names, values, color=colors, alpha=0.8)
+    for i, v in enumerate(values):
+        ax2.text(i, v, f"{v:.3f}", ha="center", va="bottom", fontsize=9)
+    ax2.set_ylabel("mean absolute error of α")
+    ax2.set_ylim(0, max(values) * 1.25)
+    ax2.set_title("error per trajectory", fontsize=10)
+    return fig
+
+
+def explore_cnn(alpha=0.7, T=200, sigma=0.0, *, show=True) -> Demo:
+    """Chapter 5: the pretrained CNN against the TA-MSD fit on fresh FBM trajectories.
+
+    200 new FBM trajectories (100 for T > 200; fixed seed) with exponent ``alpha``, length ``T`` and
+    localization noise ``sigma`` go to :func:`anomdiff.ml.predict_alpha` and to a TA-MSD
+    fit on lags 1-5. Left: the two distributions of estimates with the Cramér-Rao bound of
+    the noise-free problem. Right: their mean absolute errors (plus the noise-corrected fit
+    when sigma > 0) against the MAE an unbiased estimator at the bound would have.
+
+    Sliders: ``alpha``, ``T``, ``sigma``.
+    """
+    from . import ml
+
+    ml.load_pretrained("alpha_fbm")  # fail early (and load once) if the weights are missing
+    sliders = {
+        "alpha": _float("α (exponent)", alpha, 0.1, 1.9),
+        "T": _choice("T (points)", [50, 100, 200, 500, 1000], T),
+        "sigma": _float("σ (noise std)", sigma, 0.0, 1.0),
+    }
+    return Demo("explore_cnn", sliders, _draw_cnn, show=show)
+
+
+def _draw_classifier(model, alpha, T, *, shown=4):
+    from . import ml
+    from .plotting import MODEL_COLORS
+
+    n = 200 if T <= 200 else 100
+    rng = np.random.default_rng(SEED)
+    x = simulate(model, T, alpha, n, rng=rng)
+    prob = ml.predict_ergodic(x, return_probability=True)
+    truth = theory.is_ergodic(model)
+    correct = np.mean((prob >= 0.5) == truth)
+    fig, (ax1, ax2) = _figure()
+    t = np.arange(T)
+    step = max(1, T // 1000)
+    for row in x[:shown]:
+        ax1.plot(t[::step], row[::step], lw=0.8)
+    ax1.set_xlabel("time t (steps)")
+    ax1.set_ylabel("position x(t)")
+    kind = "ergodic" if truth else "non-ergodic"
+    ax1.set_title(f"{model.upper()}, α = {alpha:.2f} ({kind} by its model)", fontsize=10)
+    ax2.hist(prob, bins=np.linspace(0, 1, 26), color=MODEL_COLORS[model], alpha=0.85)
+    ax2.axvline(0.5, color="k", ls="--", lw=1)
+    ax2.set_xlim(0, 1)
+    ax2.set_xlabel("P(ergodic) from the pretrained classifier")
+    ax2.set_ylabel("trajectories")
+    ax2.set_title(f"{n} fresh trajectories of T = {T}: {100 * correct:.0f}% classified as "
+                  f"{kind}", fontsize=10)
+    return fig
+
+
+def explore_classifier(model="sbm", alpha=1.0, T=200, *, show=True) -> Demo:
+    """Chapter 6: what the pretrained ergodicity classifier says about fresh trajectories.
+
+    Left: a few trajectories of the chosen model. Right: the histogram of the classifier's
+    probability of "ergodic" for 200 trajectories (100 for T > 200), and the share it classifies correctly
+    (FBM and Lévy walk are ergodic, ATTM, CTRW and SBM are not). At alpha = 1, FBM and SBM
+    are the same Brownian motion, so no classifier can separate them.
+
+    Sliders: ``model``, ``alpha`` (follows the model's range), ``T``.
+    """
+    from . import ml
+
+    ml.load_pretrained("ergodic")
+    sliders = {
+        "model": _dropdown("model", MODELS, model),
+        "alpha": _alpha_slider_for(model, alpha),
+        "T": _choice("T (points)", [50, 100, 200, 500, 1000], T),
+    }
+    return Demo("explore_classifier", sliders, _draw_classifier,
+                before_redraw=_alpha_follows_model, show=show)
