@@ -1,0 +1,423 @@
+"""The exercise self-checks: right answers pass, typical wrong answers get the right words.
+
+Every check must also survive answers that are not answers (None, a list, a function that
+raises, a NotImplementedError stub) and report instead of raising.
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import anomdiff as ad
+from anomdiff import checks
+
+
+def run(check, *args, **kwargs):
+    """Run a check; return (passed, printed text), asserting it printed its message."""
+    result = check(*args, **kwargs)
+    assert isinstance(result, checks.CheckResult)
+    assert isinstance(result.passed, bool)
+    assert bool(result) is result.passed
+    return result.passed, result.message
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError("Exercise: write your code here")
+
+
+def broken(*args, **kwargs):
+    return 1 / 0
+
+
+def returns_none(*args, **kwargs):
+    return None
+
+
+# Checks taking a function, with a right answer for each.
+FUNCTION_CHECKS = {
+    "check_loglog_slope": lambda t, m: np.polyfit(np.log(t), np.log(m), 1)[0],
+    "check_tamsd": ad.tamsd,
+    "check_eamsd": ad.eamsd,
+    "check_teamsd": ad.teamsd,
+    "check_fit_alpha": ad.fit_alpha,
+    "check_add_noise": lambda x, s, rng: x + rng.normal(0, s, x.shape),
+    "check_noise_correction": lambda x, lags, s: ad.fit_alpha(x, lags, sigma=s),
+    "check_eb": lambda x, lag: ad.eb(x, lag)[1],
+    "check_convergence_time": checks.convergence_time,
+    "check_ergodic_labels": ad.ergodic_labels,
+    "check_prepare_data": lambda d, n: (
+        ad.normalize(d[:n, 2:])[..., None], d[:n, 1], ad.normalize(d[n:, 2:])[..., None], d[n:, 1]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTION_CHECKS))
+def test_right_answer_passes(name, capsys):
+    passed, message = run(getattr(checks, name), FUNCTION_CHECKS[name])
+    assert passed, message
+    assert message.startswith("Correct!")
+    assert message in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTION_CHECKS))
+@pytest.mark.parametrize("answer, words", [
+    (None, "passed None"),
+    ([1, 2, 3], "Expected your function"),
+    (np.zeros(3), "Expected your function"),
+    (stub, "not written yet"),
+    (broken, "raised ZeroDivisionError"),
+    (returns_none, "forget `return`"),
+])
+def test_non_answers_are_reported(name, answer, words):
+    passed, message = run(getattr(checks, name), answer)
+    assert not passed
+    assert message.startswith("Not yet.")
+    assert words in message or (words == "forget `return`" and "None" in message), message
+
+
+def test_check_result_is_quiet_and_truthy():
+    result = checks.CheckResult(True, "Correct!")
+    assert result and not checks.CheckResult(False, "Not yet.")
+    assert repr(result) == "CheckResult(passed=True)"
+    assert result._ipython_display_() is None
+
+
+def test_import_anomdiff_loads_neither_keras_nor_matplotlib():
+    code = ("import sys, anomdiff, anomdiff.checks; "
+            "print(any(m.split('.')[0] in ('keras', 'matplotlib', 'jax') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# ------------------------------------------------------------------ chapter 1
+
+
+@pytest.mark.parametrize("func, words", [
+    (lambda t, m: np.polyfit(np.log(m), np.log(t), 1)[0], "1/alpha"),
+    (lambda t, m: np.polyfit(np.log(t), np.log(m), 1)[1], "intercept"),
+    (lambda t, m: np.polyfit(np.log(t), np.log(m), 1), "single number"),
+    (lambda t, m: np.log(m[-1] / m[0]) / np.log(t[-1] / t[0]), "first and last points"),
+    (lambda t, m: np.polyfit(np.log(np.r_[0, t[1:]]), np.log(m), 1)[0], "log(0)"),
+    (lambda t, m: np.polyfit(np.log(t - 1), np.log(m), 1)[0], "log(0)"),
+    (lambda t, m: np.polyfit(t, m, 1)[0], "expected 0.7"),
+])
+def test_loglog_slope_wrong(func, words):
+    passed, message = run(checks.check_loglog_slope, func)
+    assert not passed and words in message, message
+
+
+ALPHAS = {"attm": 0.5, "ctrw": 0.5, "fbm": 0.5, "lw": 1.5, "sbm": 1.5}
+
+
+def _theory(model):
+    return checks._theory_slope(model, ALPHAS[model], 10, 999)
+
+
+def test_ea_exponents():
+    right = {m: _theory(m) + 0.03 for m in ALPHAS}
+    assert run(checks.check_ea_exponents, right, ALPHAS)[0]
+    half = dict(right, fbm=_theory("fbm") / 2)
+    passed, message = run(checks.check_ea_exponents, half, ALPHAS)
+    assert not passed and "fbm" in message and "root-mean-square" in message
+    passed, message = run(checks.check_ea_exponents, {"fbm": 0.5}, ALPHAS)
+    assert not passed and "no exponent for: attm, ctrw, lw, sbm" in message
+    for bad in (None, [0.5] * 5, dict(right, lw=None), dict(right, sbm=[1, 2])):
+        passed, message = run(checks.check_ea_exponents, bad, ALPHAS)
+        assert not passed
+
+
+# ------------------------------------------------------------------ chapter 2
+
+
+def _loop_tamsd(x, lags):
+    return np.array([[np.mean((row[lag:] - row[:-lag]) ** 2) for lag in lags] for row in x])
+
+
+@pytest.mark.parametrize("func, words", [
+    (lambda x, lags: ad.tamsd(x, lags).T, "transposed"),
+    (lambda x, lags: ad.tamsd(x, lags).mean(axis=0), "TEA-MSD"),
+    (lambda x, lags: ad.tamsd(x, lags).mean(axis=1), "average over lags"),
+    (lambda x, lags: ad.tamsd(x, lags) * (x.shape[1] - np.asarray(lags)) / x.shape[1], "divide by T - lag"),
+    (lambda x, lags: ad.tamsd(x, np.asarray(lags) + 1), "lag + 1"),
+    (lambda x, lags: ad.tamsd(x, np.asarray(lags) - 1), "lag - 1"),
+    (lambda x, lags: 2 * ad.tamsd(x, lags), "constant factor"),
+    (lambda x, lags: np.sqrt(ad.tamsd(x, lags)), "square root"),
+    (lambda x, lags: ad.tamsd(x, lags).tolist(), None),  # a nested list of the right values is fine
+    (lambda x, lags: ad.tamsd(x, lags) + np.where(np.arange(len(x))[:, None] == 2, 1.0, 0.0), "trajectory index 2"),
+    (lambda x, lags: np.squeeze(ad.tamsd(x, lags)), "Avoid squeeze"),
+    (_loop_tamsd, "too slow"),
+])
+def test_tamsd_wrong(func, words):
+    passed, message = run(checks.check_tamsd, func)
+    if words is None:
+        assert passed, message
+    else:
+        assert not passed and words in message, message
+
+
+@pytest.mark.parametrize("func, words", [
+    (lambda x: np.mean(x**2, axis=0), "subtract each trajectory's start"),
+    (lambda x: np.mean((x - x[:, :1]) ** 2, axis=1), "averaged over time"),
+    (lambda x: ad.eamsd(x)[1:], "dropped t = 0"),
+    (lambda x: np.sqrt(ad.eamsd(x)), "square root"),
+    (lambda x: 3 * ad.eamsd(x), "constant factor"),
+])
+def test_eamsd_wrong(func, words):
+    passed, message = run(checks.check_eamsd, func)
+    assert not passed and words in message, message
+
+
+@pytest.mark.parametrize("func, words", [
+    (ad.tamsd, "mean over trajectories"),
+    (lambda x, lags: ad.tamsd(x, lags).mean(axis=1), "averaged over lags"),
+    (lambda x, lags: ad.teamsd(x, np.asarray(lags) + 1), "lag + 1"),
+])
+def test_teamsd_wrong(func, words):
+    passed, message = run(checks.check_teamsd, func)
+    assert not passed and words in message, message
+
+
+def _vectorized_fit(x, lags):
+    return np.polyfit(np.log(lags), np.log(ad.tamsd(x, lags)).T, 1)[0]
+
+
+def _loop_fit(x, lags):
+    return np.array([np.polyfit(np.log(lags), np.log(ad.tamsd(row, lags)), 1)[0] for row in x])
+
+
+def test_fit_alpha():
+    assert run(checks.check_fit_alpha, _vectorized_fit)[0]
+    passed, message = run(checks.check_fit_alpha, lambda x, lags: np.polyfit(np.log(lags), np.log(ad.teamsd(x, lags)), 1)[0])
+    assert not passed and "TEA-MSD" in message
+    passed, message = run(checks.check_fit_alpha, lambda x, lags: 1 / ad.fit_alpha(x, lags))
+    assert not passed and "1/alpha" in message
+    passed, message = run(checks.check_fit_alpha, _loop_fit)
+    assert not passed and "too slow" in message and "np.polyfit" in message
+
+
+def test_ergodic_guess():
+    assert run(checks.check_ergodic_guess, {"fbm": True, "ctrw": False})[0]
+    passed, message = run(checks.check_ergodic_guess, {"fbm": True, "ctrw": True})
+    assert not passed and "ctrw is non-ergodic" in message
+    for bad, words in [(None, "Expected a dict"), ({}, "Expected a dict"), ({"brownian": True}, "not a model"),
+                       ({"fbm": "yes"}, "True or False")]:
+        passed, message = run(checks.check_ergodic_guess, bad)
+        assert not passed and words in message, message
+
+
+# ------------------------------------------------------------------ chapter 3
+
+
+def _in_place(x, s, rng):
+    x += rng.normal(0, s, x.shape)
+    return x
+
+
+@pytest.mark.parametrize("func, words", [
+    (_in_place, "in place"),
+    (lambda x, s, rng: x + rng.normal(0, s**2, x.shape), "not the variance"),
+    (lambda x, s, rng: x + np.cumsum(rng.normal(0, s, x.shape), axis=1), "grows along the trajectory"),
+    (lambda x, s, rng: x + rng.normal(0, s, x.shape[1]), "same noise"),
+    (lambda x, s, rng: x, "no noise"),
+    (lambda x, s, rng: x + rng.normal(0, 2 * s, x.shape), "expected sigma"),
+    (lambda x, s, rng: x[:, 1:] + rng.normal(0, s, (x.shape[0], x.shape[1] - 1)), "Wrong shape"),
+])
+def test_add_noise_wrong(func, words):
+    passed, message = run(checks.check_add_noise, func)
+    assert not passed and words in message, message
+
+
+def _fit_minus(k):
+    def fit(x, lags, s):
+        return np.polyfit(np.log(lags), np.log(ad.tamsd(x, lags) - k(s)).T, 1)[0]
+    return fit
+
+
+@pytest.mark.parametrize("func, words", [
+    (lambda x, lags, s: ad.fit_alpha(x, lags), "did not correct"),
+    (_fit_minus(lambda s: s**2), "subtract 2 sigma**2"),
+    (_fit_minus(lambda s: 2 * s), "a variance"),
+    (_fit_minus(lambda s: -2 * s**2), "subtract it instead"),
+    (_fit_minus(lambda s: 2 * s**2), None),
+])
+def test_noise_correction(func, words):
+    passed, message = run(checks.check_noise_correction, func)
+    if words is None:
+        assert passed, message
+    else:
+        assert not passed and words in message, message
+
+
+SIGMAS = [0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0]
+
+
+def test_breakdown():
+    ref = checks.breakdown_sigma(SIGMAS, seed=0)
+    i = SIGMAS.index(ref)
+    assert run(checks.check_breakdown, ref, SIGMAS, seed=0)[0]
+    passed, message = run(checks.check_breakdown, SIGMAS[i + 1], SIGMAS, seed=0)
+    assert passed and "statistical scatter" in message
+    passed, message = run(checks.check_breakdown, SIGMAS[0], SIGMAS, seed=0)
+    assert not passed and "too small" in message
+    passed, message = run(checks.check_breakdown, 0.42, SIGMAS, seed=0)
+    assert not passed and "not one of the sigmas" in message
+    for bad in (None, [1.0, 1.5], "1.5"):
+        passed, message = run(checks.check_breakdown, bad, SIGMAS, seed=0)
+        assert not passed
+
+
+# ------------------------------------------------------------------ chapter 4
+
+
+def _eb_parts(x, lag):
+    d = np.cumsum((x[:, lag:] - x[:, :-lag]) ** 2, axis=1)
+    return d / np.arange(1, d.shape[1] + 1)
+
+
+def _loop_eb(x, lag):
+    out = []
+    for t in range(lag + 1, x.shape[1] + 1):
+        m = ad.tamsd(x[:, :t], [lag])[:, 0]
+        out.append(np.mean(m**2) / np.mean(m) ** 2 - 1)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("func, words", [
+    (lambda x, lag: ad.eb(x, lag), None),  # (t, EB) pair: accepted with a note
+    (lambda x, lag: ad.eb(x, lag)[1] + 1, "forgot the - 1"),
+    (lambda x, lag: np.var(_eb_parts(x, lag), axis=0, ddof=1) / np.mean(_eb_parts(x, lag), axis=0) ** 2, "ddof=1"),
+    (lambda x, lag: ad.eb(x, lag)[1][-1], "one number"),
+    (lambda x, lag: ad.eb(x, lag)[1][1:], "too few"),
+    (lambda x, lag: np.var(_eb_parts(x, lag), axis=1) / np.mean(_eb_parts(x, lag), axis=1) ** 2, "averages over trajectories"),
+    (_loop_eb, "too slow"),
+])
+def test_eb(func, words):
+    passed, message = run(checks.check_eb, func)
+    if words is None:
+        assert passed and "pair" in message, message
+    else:
+        assert not passed and words in message, message
+
+
+def test_convergence_time():
+    absolute = lambda t, e, lim, tol=0.05: checks.convergence_time(t, e, lim, tol / lim)
+    passed, message = run(checks.check_convergence_time, absolute)
+    assert not passed and "5% of the limit" in message
+    inside = lambda t, e, lim, tol=0.05: float(t[np.argmin(np.abs(e - lim))])
+    passed, message = run(checks.check_convergence_time, inside)
+    assert not passed and "extrapolate" in message
+    two_points = lambda t, e, lim, tol=0.05: float(np.exp(np.log(tol * lim / (e[0] - lim)) / (
+        np.log((e[-1] - lim) / (e[0] - lim)) / np.log(t[-1] / t[0]))) * t[0])
+    passed, message = run(checks.check_convergence_time, two_points)
+    assert not passed and "fit all points" in message
+
+
+# ------------------------------------------------------------------ chapters 5-6
+
+
+@pytest.mark.parametrize("func, words", [
+    (lambda m: np.zeros(len(m), int), "Every label is 0"),
+    (lambda m: 1 - ad.ergodic_labels(m), "swapped"),
+    (lambda m: np.isin(m, [2]).astype(int), "lw should be 1"),
+    (lambda m: np.isin(m, [2, 3, 4]).astype(int), "sbm should be 0"),
+    (lambda m: ad.ergodic_labels(m)[:-1], "Wrong shape"),
+    (lambda m: 2 * ad.ergodic_labels(m), "0 or 1"),
+])
+def test_ergodic_labels_wrong(func, words):
+    passed, message = run(checks.check_ergodic_labels, func)
+    assert not passed and words in message, message
+
+
+def _prep(x_of, n_val_count=None, y_col=1):
+    def prepare(d, n):
+        x = x_of(d)
+        T = x.shape[1]
+        n_val = len(d) - n if n_val_count is None else n_val_count(n, len(d))
+        return (x[:n].reshape(n, T, 1), d[:n, y_col], x[n:].reshape(n_val, T, 1), d[n:, y_col])
+    return prepare
+
+
+def _tutorial_bug(d, n):
+    x = ad.normalize(d[:, 2:])
+    T = x.shape[1]
+    return x[:n].reshape(n, T, 1), d[:n, 1], x[n:].reshape(n, T, 1), d[n:, 1]
+
+
+def _mixed_rows(d, n):
+    x = ad.normalize(d[:, 2:])
+    T = x.shape[1]
+    val = x[n:].T.reshape(-1, T, 1)  # same count, scrambled rows
+    return x[:n].reshape(n, T, 1), d[:n, 1], val, d[n:, 1]
+
+
+@pytest.mark.parametrize("func, words", [
+    (_tutorial_bug, "reshape count is wrong"),
+    (_mixed_rows, "not whole trajectories"),
+    (_prep(lambda d: d[:, 2:]), "normalize"),
+    (_prep(lambda d: ad.normalize(d[:, 2:]), y_col=0), "model labels"),
+    (lambda d, n: (ad.normalize(d[:n, 2:]), d[:n, 1], ad.normalize(d[n:, 2:]), d[n:, 1]), "channel axis"),
+    (lambda d, n: (d[:n, :, None], d[:n, 1], d[n:, :, None], d[n:, 1]), "column 2"),
+    (lambda d, n: (1, 2, 3), "four arrays"),
+])
+def test_prepare_data_wrong(func, words):
+    passed, message = run(checks.check_prepare_data, func)
+    assert not passed and words in message, message
+
+
+class FakeModel:
+    """Stands in for a keras model: ``predict(x, verbose=0)`` -> (n, 1)."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def predict(self, x, verbose=0):
+        return self.fn(x)[:, None]
+
+
+def _fit_exponent(x):
+    return ad.fit_alpha(x[..., 0], np.arange(1, 6))
+
+
+def test_alpha_model():
+    passed, message = run(checks.check_alpha_model, FakeModel(_fit_exponent), T=100, target_mae=0.5)
+    assert passed and "beats the target" in message
+    passed, message = run(checks.check_alpha_model, FakeModel(_fit_exponent), T=100, target_mae=0.01)
+    assert not passed and "does not beat" in message
+    passed, message = run(checks.check_alpha_model, FakeModel(lambda x: np.ones(len(x))), T=100, target_mae=0.5)
+    assert not passed and "almost the same exponent" in message
+    passed, message = run(checks.check_alpha_model, FakeModel(lambda x: np.full(len(x), np.nan)), T=100, target_mae=0.5)
+    assert not passed and "NaN" in message
+    passed, message = run(checks.check_alpha_model, lambda x: _fit_exponent(x), T=100, target_mae=0.5)
+    assert passed  # a plain function works too
+    for bad in (None, [1, 2], FakeModel(lambda x: np.ones((len(x), 3))[:, :, None])):
+        passed, message = run(checks.check_alpha_model, bad, T=100, target_mae=0.5)
+        assert not passed
+
+
+def _variance_drift(x):
+    """A crude ergodicity score: SBM/CTRW/ATTM have more uneven increments than FBM/LW."""
+    d = np.diff(x[..., 0], axis=1)
+    k = np.mean(d**4, axis=1) / np.mean(d**2, axis=1) ** 2
+    return (k < 4).astype(float)
+
+
+def test_classifier():
+    passed, message = run(checks.check_classifier, FakeModel(_variance_drift), T=100, target_accuracy=0.55)
+    assert passed, message
+    passed, message = run(checks.check_classifier, FakeModel(_variance_drift), T=100, target_accuracy=0.99)
+    assert not passed and "per model" in message
+    passed, message = run(checks.check_classifier, FakeModel(lambda x: np.zeros(len(x))), T=100, target_accuracy=0.8)
+    assert not passed and "all 0" in message
+    passed, message = run(checks.check_classifier, FakeModel(lambda x: 1 - _variance_drift(x)), T=100, target_accuracy=0.8)
+    assert not passed and "swapped" in message
+    passed, message = run(checks.check_classifier, None, T=100, target_accuracy=0.8)
+    assert not passed and "None" in message
+
+
+def test_feedback_example_is_plain_words(capsys):
+    """The printed text for a classic mistake (averaging over the wrong axis)."""
+    checks.check_eamsd(lambda x: np.mean((x - x[:, :1]) ** 2, axis=1))
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet. Wrong shape: your EA-MSD has shape (40,), expected (30,)")
+    assert "averaged over time" in out
