@@ -110,6 +110,25 @@ def is_notebook_page(page: str) -> bool:
         "code-cell" in (BOOK_ROOT / f"{page}.md").read_text(encoding="utf-8")
 
 
+def binder_target(url: str) -> str | None:
+    """The repository file a mybinder.org link opens (labpath=, urlpath=[lab/]tree/...)."""
+    from urllib.parse import parse_qs
+
+    query = parse_qs(urlparse(url).query)
+    if query.get("labpath"):
+        return unquote(query["labpath"][0]).lstrip("/")
+    for urlpath in query.get("urlpath", []):
+        m = re.match(r"/?(?:lab/)?tree/(.+)", unquote(urlpath))
+        if m:
+            return m.group(1)
+    return None
+
+
+def colab_target(url: str) -> str | None:
+    m = re.search(r"/github/[^/]+/[^/]+/blob/[^/]+/(.+)$", urlparse(url).path)
+    return unquote(m.group(1)) if m else None
+
+
 # --------------------------------------------------------------------------- the build
 def test_build_succeeds_with_warnings_as_errors(book_build):
     """`jupyter-book build . -W -n --keep-going` exits 0 (any warning fails it)."""
@@ -236,19 +255,23 @@ def test_launch_and_download_buttons(html_dir, toc_page):
 
     binder = [h for h in hrefs if "mybinder.org/v2/" in h]
     colab = [h for h in hrefs if "colab.research.google.com/github/" in h]
-    assert binder, f"{toc_page}: no Binder launch button (launch_buttons.binderhub_url)"
-    assert colab, f"{toc_page}: no Colab launch button (launch_buttons.colab_url)"
-    for url in binder:
-        m = re.search(r"urlpath=(?:lab/)?tree/([^&#]+)", url)
-        assert m, f"{toc_page}: Binder link opens no file: {url}"
-        assert (BOOK_ROOT / unquote(m.group(1))).exists(), (
-            f"{toc_page}: Binder link opens {m.group(1)}, which is not in the repository")
+    opened = {url: binder_target(url) for url in binder}
+    for url, path in opened.items():
+        if path is not None:  # "?urlpath=lab" opens JupyterLab itself: fine
+            assert (BOOK_ROOT / path).exists(), (
+                f"{toc_page}: Binder link opens {path}, which is not in the repository: {url}")
+    sources = {f"{toc_page}{suffix}" for suffix in (".md", ".ipynb")}
+    assert sources & set(opened.values()), (
+        f"{toc_page}: no Binder button that opens this page's notebook "
+        f"(launch_buttons.binderhub_url); Binder links: {binder}")
+    own_colab = [url for url in colab if colab_target(url) in sources]
+    assert own_colab, (f"{toc_page}: no Colab button for this page "
+                       f"(launch_buttons.colab_url); Colab links: {colab}")
     for url in colab:
-        m = re.search(r"/blob/[^/]+/(.+)$", urlparse(url).path)
-        assert m, f"{toc_page}: Colab link names no file: {url}"
-        path = unquote(m.group(1))
+        path = colab_target(url)
+        assert path, f"{toc_page}: Colab link names no file: {url}"
         assert path.endswith(".ipynb"), (
-            f"{toc_page}: Colab link opens {path}; Colab opens only .ipynb files")
+            f"{toc_page}: Colab link opens {path}; Colab opens only .ipynb files: {url}")
         assert (BOOK_ROOT / path).exists(), (
             f"{toc_page}: Colab link opens {path}, which is not in the repository")
 
