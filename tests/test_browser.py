@@ -188,6 +188,10 @@ def jupyter_lab(tmp_path_factory):
     notif.mkdir(parents=True)
     (notif / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # render every cell (no virtual scrolling), so the demo cell is in the DOM wherever it is
+    tracker = root / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     source = live_notebook(root / "nb" / "live_demo.ipynb")
     token = secrets.token_hex(16)
     port = free_port()

@@ -176,12 +176,10 @@ def test_typical_change_is_fast(demo):
         else:
             new = slider.value + slider.step if slider.value + slider.step <= slider.max \
                 else slider.value - slider.step
-        old = slider.value
-        for value in (new, old):
-            t0 = time.process_time()
-            slider.value = value
-            demo.png()
-            timings.append((time.process_time() - t0, f"{name}={value!r}"))
+        t0 = time.process_time()
+        slider.value = new  # the fixture restores the defaults afterwards
+        demo.png()
+        timings.append((time.process_time() - t0, f"{name}={new!r}"))
     median = statistics.median(t for t, _ in timings)
     budget = float(os.environ.get("ANOMDIFF_REDRAW_BUDGET", TYPICAL_REDRAW_SECONDS))
     print(f"{demo.name}: typical change median {median:.3f} s CPU, slowest {max(timings)}")
@@ -205,7 +203,10 @@ def test_alpha_slider_follows_the_model():
 
     checked = 0
     for name in DEMOS:
-        d = make_demo(name)
+        try:
+            d = make_demo(name)
+        except (pytest.fail.Exception, pytest.skip.Exception):
+            continue  # a demo that cannot be built is reported by the per-demo tests
         if not {"model", "alpha"} <= set(d.sliders):
             continue
         model_s, alpha_s = d.sliders["model"], d.sliders["alpha"]
