@@ -680,9 +680,16 @@ def load_pretrained(name):
     return _load_cached(name)
 
 
-def _predict(model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
-    out = [np.asarray(model(x[i:i + batch_size], training=False)) for i in range(0, x.shape[0], batch_size)]
-    return np.concatenate(out)[:, 0].astype(np.float64)
+def _predict(model, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    # Batches are padded to a few fixed sizes (powers of two up to ``batch_size``) so that
+    # the compiled predict function is reused across calls instead of retraced.
+    n = x.shape[0]
+    size = batch_size if n >= batch_size else max(8, 1 << (n - 1).bit_length())
+    pad = -n % size
+    if pad:
+        x = np.concatenate([x, np.zeros((pad, *x.shape[1:]), x.dtype)])
+    out = [np.asarray(model.predict_on_batch(x[i:i + size])) for i in range(0, x.shape[0], size)]
+    return np.concatenate(out)[:n, 0].astype(np.float64)
 
 
 def predict_alpha(trajs):

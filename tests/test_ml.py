@@ -1,0 +1,362 @@
+"""Tests of anomdiff.ml: networks, data helpers, training, evaluation, pretrained models."""
+
+import os
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import anomdiff as ad
+from anomdiff import ml  # sets KERAS_BACKEND=jax if unset, before keras is imported
+
+pytest.importorskip("keras")
+
+keras = ml._keras()
+
+
+@pytest.fixture(scope="module")
+def fbm_data():
+    return ad.create_dataset(50, 30, [0.3, 0.8, 1.3, 1.8], "fbm", rng=3)
+
+
+# ------------------------------------------------------------------ import and backend
+
+
+def test_import_anomdiff_does_not_import_keras():
+    code = "import sys, anomdiff; assert 'keras' not in sys.modules; print('ok')"
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=os.path.dirname(os.path.dirname(ad.__file__)))
+    assert out.returncode == 0, out.stderr
+    assert "ok" in out.stdout
+
+
+def test_backend_defaults_to_jax_and_respects_user_choice():
+    code = ("import os, anomdiff as ad; ad.ml; import keras; "
+            "print(os.environ['KERAS_BACKEND'], keras.backend.backend())")
+    root = os.path.dirname(os.path.dirname(ad.__file__))
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["jax", "jax"]
+    env["KERAS_BACKEND"] = "jax"  # a user's choice is kept (only jax is installed in CI)
+    code = "import os; os.environ['KERAS_BACKEND']='jax'; import anomdiff.ml, os; print(os.environ['KERAS_BACKEND'])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root)
+    assert out.stdout.strip() == "jax"
+
+
+# ------------------------------------------------------------------ networks
+
+
+def test_tutorial_network_architecture():
+    net = ml.tutorial_network(200)
+    kinds = [type(layer).__name__ for layer in net.layers]
+    assert kinds == ["Conv1D", "Conv1D", "Conv1D", "Flatten", "Dense", "BatchNormalization", "Dense"]
+    convs = net.layers[:3]
+    assert [c.filters for c in convs] == [3, 8, 3]
+    assert [c.kernel_size[0] for c in convs] == [3, 5, 2]
+    for layer in convs:
+        assert layer.activation.__name__ == "relu"
+        assert type(layer.kernel_initializer).__name__ == "RandomUniform"
+        assert float(layer.kernel_regularizer.l2) == pytest.approx(1e-3)
+    assert net.layers[4].units == 128 and net.layers[4].activation.__name__ == "sigmoid"
+    assert float(net.layers[4].kernel_regularizer.l2) == pytest.approx(1e-3)
+    assert net.layers[6].units == 1 and net.layers[6].activation.__name__ == "linear"
+    assert net.loss == "mae" and type(net.optimizer).__name__ == "Adam"
+    assert net.input_shape == (None, 200, 1) and net.output_shape == (None, 1)
+
+
+def test_better_networks_accept_any_length():
+    reg, clf = ml.build_regressor(), ml.build_classifier()
+    assert reg.loss == "mae" and clf.loss == "binary_crossentropy"
+    for T in (20, 57, 300):
+        x = ad.normalize(ad.simulate("fbm", T, 0.7, 3, rng=0))[..., None].astype("float32")
+        assert reg.predict_on_batch(x).shape == (3, 1)
+        p = clf.predict_on_batch(x)
+        assert p.shape == (3, 1) and np.all((p >= 0) & (p <= 1))
+
+
+def test_regressor_is_blind_to_the_scale_of_positions():
+    x = ad.simulate("fbm", 100, 0.7, 2, rng=0)[..., None].astype("float32")
+    reg = ml.build_regressor()
+    np.testing.assert_allclose(np.asarray(reg(x)), np.asarray(reg(250 * x)), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("builder", ["regressor", "classifier", "tutorial"])
+def test_save_load_round_trip_in_safe_mode(tmp_path, builder):
+    net = {"regressor": ml.build_regressor, "classifier": ml.build_classifier,
+           "tutorial": lambda: ml.tutorial_network(60)}[builder]()
+    x = ad.normalize(ad.simulate("fbm", 60, 1.2, 4, rng=1))[..., None].astype("float32")
+    path = tmp_path / "net.keras"
+    net.save(path)
+    back = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_allclose(np.asarray(back(x)), np.asarray(net(x)), rtol=1e-5, atol=1e-6)
+
+
+def test_tiny_training_run_lowers_the_loss(fbm_data):
+    x_tr, y_tr, x_va, y_va = ml.prepare_data(fbm_data, rng=0)
+    net = ml.build_regressor()
+    hist = ml.train(net, x_tr, y_tr, x_va, y_va, epochs=4, batch_size=16, verbose=False, rng=0)
+    assert {"loss", "val_loss"} <= set(hist) and len(hist["loss"]) == 4
+    assert hist["loss"][-1] < hist["loss"][0]
+
+
+def test_train_prints_one_compact_line_per_epoch(fbm_data, capsys):
+    x_tr, y_tr, x_va, y_va = ml.prepare_data(fbm_data, rng=0)
+    ml.train(ml.tutorial_network(50), x_tr, y_tr, x_va, y_va, epochs=2, verbose=True, rng=0)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("epoch 1/2") and "val_loss=" in lines[1]
+
+
+def test_train_is_reproducible_with_a_seed(fbm_data):
+    x_tr, y_tr, x_va, y_va = ml.prepare_data(fbm_data, rng=0)
+    runs = []
+    for _ in range(2):
+        ml.set_seed(5)
+        net = ml.tutorial_network(50)
+        runs.append(ml.train(net, x_tr, y_tr, x_va, y_va, epochs=1, verbose=False, rng=5)["loss"])
+    assert runs[0] == pytest.approx(runs[1], rel=1e-5)
+
+
+# ------------------------------------------------------------------ labels and split
+
+
+def test_ergodic_labels_is_the_library_function():
+    assert ml.ergodic_labels is ad.ergodic_labels
+    assert ml.ergodic_labels([0, 1, 2, 3, 4]).tolist() == [0, 0, 1, 1, 0]
+
+
+def test_prepare_data_shapes_and_split_sizes(fbm_data):
+    x_tr, y_tr, x_va, y_va = ml.prepare_data(fbm_data, validation=0.2, rng=1)
+    n = len(fbm_data)
+    assert x_tr.shape == (n - 24, 50, 1) and x_va.shape == (24, 50, 1)
+    assert y_tr.shape == (n - 24,) and y_va.shape == (24,)
+    assert x_tr.dtype == np.float32
+    # normalized: increments of unit std, starting at 0
+    assert np.allclose(x_tr[:, 0, 0], 0)
+    assert np.allclose(np.diff(x_tr[..., 0], axis=1).std(axis=1), 1, atol=1e-5)
+    x0, _, _, _ = ml.prepare_data(fbm_data, validation=0, rng=1)
+    assert x0.shape[0] == n
+
+
+def test_prepare_data_same_seed_same_split(fbm_data):
+    a = ml.prepare_data(fbm_data, rng=7)
+    b = ml.prepare_data(fbm_data, rng=7)
+    c = ml.prepare_data(fbm_data, rng=8)
+    assert all(np.array_equal(u, v) for u, v in zip(a, b))
+    assert not np.array_equal(a[1], c[1])
+
+
+def test_regression_validation_rows_keep_their_own_targets():
+    """Tutorial bug 1: the validation set was reshaped with the training count.
+
+    Every validation input must be its own trajectory, paired with its own exponent.
+    """
+    alphas = np.round(np.linspace(0.1, 1.9, 37), 3)  # one distinct exponent per row
+    data = ad.create_dataset(40, 1, alphas, "fbm", rng=2)
+    x_tr, y_tr, x_va, y_va = ml.prepare_data(data, validation=0.25, rng=0)
+    assert len(x_va) == len(y_va) == round(0.25 * len(data))
+    assert len(x_tr) == len(y_tr) == len(data) - len(x_va)
+    lookup = {round(float(a), 3): ad.normalize(row[2:]) for a, row in zip(data[:, 1], data)}
+    for x, y in zip(np.concatenate([x_tr, x_va]), np.concatenate([y_tr, y_va])):
+        np.testing.assert_allclose(x[:, 0], lookup[round(float(y), 3)], rtol=1e-5, atol=1e-5)
+    assert sorted(np.round(np.concatenate([y_tr, y_va]).astype(float), 3).tolist()) == sorted(alphas.tolist())
+
+
+def test_ergodicity_targets_are_not_all_zero():
+    """Tutorial bug 2: every ergodicity label was set to 0."""
+    data = ad.create_dataset(30, 5, [0.5, 1.0], ["attm", "ctrw", "fbm", "lw", "sbm"], rng=4,
+                             skip_invalid=True)
+    x_tr, y_tr, x_va, y_va = ml.prepare_data(data, "ergodic", rng=0)
+    y = np.concatenate([y_tr, y_va])
+    assert set(y.tolist()) == {0, 1}
+    assert y.sum() == ad.ergodic_labels(data[:, 0]).sum() == 15  # fbm x2 exponents + lw x1
+    assert y_tr.dtype.kind == "i"
+
+
+def test_ergodicity_dataset_is_balanced_on_the_tutorial_grid():
+    d = ml.ergodicity_dataset(30, 3, rng=0)
+    erg = ad.ergodic_labels(d[:, 0])
+    assert 2 * erg.sum() == len(d)
+    pairs = {(ad.MODELS[int(m)], round(a, 1)) for m, a in d[:, :2]}
+    assert ("ctrw", 0.1) in pairs and ("lw", 2.0) in pairs and ("fbm", 2.0) not in pairs
+    assert all(a <= 1 for m, a in pairs if m in ("attm", "ctrw"))
+
+
+# ------------------------------------------------------------------ evaluation
+
+
+def test_evaluate_regression_table_and_crlb():
+    t = np.array([0.3, 0.35, 1.0, 1.1, 1.7])
+    p = t + np.array([0.1, -0.1, 0.05, -0.05, 0.2])
+    r = ml.evaluate_regression(t, p, T=200, bins=[0.2, 0.6, 1.4, 1.8])
+    assert r["mae"] == pytest.approx(0.1)
+    assert r["bins"]["count"].tolist() == [2, 2, 1]
+    np.testing.assert_allclose(r["bins"]["mae"], [0.1, 0.05, 0.2])
+    np.testing.assert_allclose(r["bins"]["center"], [0.4, 1.0, 1.6])
+    expect = np.sqrt(2 / np.pi) * ad.theory.fbm_crlb(1.0, 200)
+    assert r["bins"]["crlb_mae"][1] == pytest.approx(np.mean(np.sqrt(2 / np.pi) * ad.theory.fbm_crlb([1.0, 1.1], 200)))
+    assert 0.05 < expect < 0.09
+    assert "crlb_mae" not in ml.evaluate_regression(t, p)["bins"]
+
+
+def test_evaluate_classifier_confusion_and_groups():
+    y = [1, 1, 0, 0, 0, 1]
+    prob = [0.9, 0.3, 0.1, 0.6, 0.2, 0.8]
+    r = ml.evaluate_classifier(y, prob, model_labels=[2, 2, 1, 4, 4, 3], alphas=[0.5, 0.5, 0.5, 1.0, 1.0, 1.5])
+    assert r["accuracy"] == pytest.approx(4 / 6)
+    assert r["confusion"].tolist() == [[2, 1], [1, 2]]
+    assert r["per_model"] == {"ctrw": 1.0, "fbm": 0.5, "lw": 1.0, "sbm": 0.5}
+    assert r["per_group"][("sbm", 1.0)] == 0.5
+
+
+# ------------------------------------------------------------------ pretrained models
+
+
+def _no_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OSError("network access attempted")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.mark.parametrize("name", sorted(ml.PRETRAINED))
+def test_pretrained_files_are_small_and_load_offline(monkeypatch, name):
+    path = ml._DATA / ml.PRETRAINED[name]
+    assert path.stat().st_size < 2e6
+    _no_network(monkeypatch)
+    ml._load_cached.cache_clear()
+    net = ml.load_pretrained(name)
+    assert net.input_shape == (None, None, 1)
+
+
+def test_pretrained_regressor_mae_on_seeded_fbm():
+    rng = np.random.default_rng(11)
+    alphas = rng.uniform(0.2, 1.8, 60)
+    x = np.concatenate([ad.simulate("fbm", 200, a, 10, rng=rng) for a in alphas])
+    pred = ml.predict_alpha(x * 3.7)
+    mae = np.mean(np.abs(pred - np.repeat(alphas, 10)))
+    assert mae <= 0.09
+
+
+def test_pretrained_classifier_accuracy_on_seeded_grid():
+    d = ml.ergodicity_dataset(200, 4, rng=12)
+    acc = np.mean(ml.predict_ergodic(d[:, 2:]) == ad.ergodic_labels(d[:, 0]))
+    assert acc >= 0.85
+
+
+def test_predict_shapes_types_and_ranges():
+    x = ad.simulate("fbm", 120, 0.6, 5, rng=0)
+    a = ml.predict_alpha(x)
+    assert a.shape == (5,) and a.dtype == np.float64
+    assert isinstance(ml.predict_alpha(x[0]), float)
+    assert ml.predict_alpha(x[0]) == pytest.approx(a[0], abs=1e-5)
+    assert ml.predict_alpha(x.tolist()).shape == (5,)
+    e = ml.predict_ergodic(x)
+    assert e.shape == (5,) and e.dtype == np.int64 and set(e.tolist()) <= {0, 1}
+    p = ml.predict_ergodic(x, return_probability=True)
+    assert p.dtype == np.float64 and np.all((p >= 0) & (p <= 1))
+    assert np.array_equal(e, (p >= 0.5).astype(int))
+    assert isinstance(ml.predict_ergodic(x[0]), int)
+    assert isinstance(ml.predict_ergodic(x[0], return_probability=True), float)
+    assert ml.predict_alpha(ad.simulate("fbm", 20, 1.0, 2, rng=0)).shape == (2,)
+
+
+def test_load_pretrained_rejects_unknown_names():
+    with pytest.raises(ValueError, match="alpha_fbm"):
+        ml.load_pretrained("alpha")
+    with pytest.raises(TypeError, match="name"):
+        ml.load_pretrained(3)
+
+
+# ------------------------------------------------------------------ bad inputs
+
+GOOD = np.zeros((2, 50))
+BAD_TRAJS = [
+    (np.full((2, 50), np.nan), ValueError, "NaN"),
+    (np.where(np.arange(50) == 7, np.inf, 0.0)[None, :], ValueError, "NaN or infinite"),
+    (np.zeros((2, 19)), ValueError, "at least 20"),
+    (np.zeros(10), ValueError, "at least 20"),
+    (np.zeros((2, 50, 1)), ValueError, "shape"),
+    (np.zeros((0, 50)), ValueError, "no trajectories"),
+    (np.zeros((2, 0)), ValueError, "at least 20"),
+    (np.array(3.0), ValueError, "shape"),
+    ("abc", TypeError, "trajs"),
+    (None, TypeError, "trajs"),
+    ([[0, 1], [2]], (TypeError, ValueError), "trajs"),
+]
+
+
+@pytest.mark.parametrize("bad, err, msg", BAD_TRAJS)
+@pytest.mark.parametrize("func", [ml.predict_alpha, ml.predict_ergodic])
+def test_predict_rejects_bad_trajectories(func, bad, err, msg):
+    with pytest.raises(err, match=msg):
+        func(bad)
+
+
+@pytest.mark.parametrize("bad, msg", [
+    (np.zeros((3, 2 + 10)), "at least 20"),
+    (np.zeros((0, 52)), "no rows"),
+    (np.zeros(52), "2-D"),
+    (np.full((3, 52), np.nan), "NaN"),
+])
+def test_prepare_data_rejects_bad_datasets(bad, msg):
+    with pytest.raises(ValueError, match=msg):
+        ml.prepare_data(bad)
+
+
+def test_prepare_data_rejects_bad_options(fbm_data):
+    with pytest.raises(ValueError, match="target"):
+        ml.prepare_data(fbm_data, target="model")
+    for bad in (1.0, -0.1, 2, "0.2"):
+        with pytest.raises(ValueError, match="validation"):
+            ml.prepare_data(fbm_data, validation=bad)
+    with pytest.raises(TypeError, match="rng"):
+        ml.prepare_data(fbm_data, rng="seed")
+    with pytest.raises(TypeError, match="dataset"):
+        ml.prepare_data([["a", "b"]])
+
+
+def test_networks_and_train_reject_bad_arguments(fbm_data):
+    with pytest.raises(ValueError, match="T"):
+        ml.tutorial_network(10)
+    with pytest.raises(TypeError, match="T"):
+        ml.tutorial_network(20.5)
+    x_tr, y_tr, x_va, y_va = ml.prepare_data(fbm_data, rng=0)
+    net = ml.tutorial_network(50)
+    with pytest.raises(TypeError, match="model"):
+        ml.train("net", x_tr, y_tr, x_va, y_va, epochs=1)
+    with pytest.raises(ValueError, match="epochs"):
+        ml.train(net, x_tr, y_tr, x_va, y_va, epochs=0)
+    with pytest.raises(ValueError, match="y_train"):
+        ml.train(net, x_tr, y_tr[:-1], x_va, y_va, epochs=1)
+    with pytest.raises(ValueError, match="NaN"):
+        ml.train(net, x_tr * np.nan, y_tr, x_va, y_va, epochs=1)
+    with pytest.raises(ValueError, match="x_val"):
+        ml.train(net, x_tr, y_tr, x_va[:, :30], y_va, epochs=1)
+    with pytest.raises(ValueError, match="x_train"):
+        ml.train(net, x_tr[:0], y_tr[:0], x_va, y_va, epochs=1)
+
+
+def test_evaluate_rejects_bad_inputs():
+    with pytest.raises(ValueError, match="alpha_pred"):
+        ml.evaluate_regression([0.5, 1.0], [0.5])
+    with pytest.raises(ValueError, match="alpha_true"):
+        ml.evaluate_regression([np.nan], [0.5])
+    with pytest.raises(ValueError, match="alpha_true"):
+        ml.evaluate_regression([], [])
+    with pytest.raises(ValueError, match="bins"):
+        ml.evaluate_regression([1.0], [1.0], bins=[1.0, 0.5])
+    with pytest.raises(ValueError, match="y_true"):
+        ml.evaluate_classifier([2, 0], [0.5, 0.5])
+    with pytest.raises(ValueError, match="prob"):
+        ml.evaluate_classifier([1, 0], [1.5, 0.5])
+    with pytest.raises(ValueError, match="prob"):
+        ml.evaluate_classifier([1, 0], [0.5])
+    with pytest.raises(ValueError, match="threshold"):
+        ml.evaluate_classifier([1, 0], [0.5, 0.5], threshold=1.0)
+    with pytest.raises(ValueError, match="model_labels"):
+        ml.evaluate_classifier([1, 0], [0.5, 0.5], model_labels=[7, 0])
