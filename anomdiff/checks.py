@@ -132,9 +132,10 @@ def _call(func, *args, what="your function", **kwargs):
         if type(err).__name__ == "LinAlgError" or "SVD did not converge" in str(err):
             hint = (" This usually means NaN or infinite values reached a fit: log(0) = -inf "
                     "(a time or lag of 0, an MSD of 0) or the log of a negative number.")
+        code = (where.line or "").strip()
+        at = f"line {where.lineno}: `{code}`" if code else f"line {where.lineno}"
         raise _Problem(
-            f"{what[0].upper() + what[1:]} raised {type(err).__name__}: {err} "
-            f"(line {where.lineno}: `{(where.line or '').strip()}`).{hint}"
+            f"{what[0].upper() + what[1:]} raised {type(err).__name__}: {err} ({at}).{hint}"
         ) from None
 
 
