@@ -147,6 +147,7 @@ def _loop_tamsd(x, lags):
     (lambda x, lags: ad.tamsd(x, lags) + np.where(np.arange(len(x))[:, None] == 2, 1.0, 0.0), "trajectory index 2"),
     (lambda x, lags: np.squeeze(ad.tamsd(x, lags)), "Avoid squeeze"),
     (_loop_tamsd, "too slow"),
+    (lambda x, lags: ad.tamsd(x, lags) if len(x) < 1000 else 1 / 0, "larger 100000 x 16 input"),
 ])
 def test_tamsd_wrong(func, words):
     passed, message = run(checks.check_tamsd, func)
@@ -172,6 +173,7 @@ def test_eamsd_wrong(func, words):
     (ad.tamsd, "mean over trajectories"),
     (lambda x, lags: ad.tamsd(x, lags).mean(axis=1), "averaged over lags"),
     (lambda x, lags: ad.teamsd(x, np.asarray(lags) + 1), "lag + 1"),
+    (lambda x, lags: (ad.tamsd(x, lags) * (x.shape[1] - np.asarray(lags)) / x.shape[1]).mean(axis=0), "divide by T - lag"),
 ])
 def test_teamsd_wrong(func, words):
     passed, message = run(checks.check_teamsd, func)
