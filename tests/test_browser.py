@@ -393,13 +393,21 @@ def test_comm_update_sends_new_png(kernel, demo_name):
                                f"{[m['msg_type'] for m in msgs]}")
     display_id = figures[0]["content"]["transient"]["display_id"]
     png = figures[0]["content"]["data"]["image/png"]
-    controls = {m["content"]["comm_id"]: m["content"]["data"]["state"] for m in msgs
+    controls = {m["content"]["comm_id"]: dict(m["content"]["data"]["state"]) for m in msgs
                 if m["msg_type"] == "comm_open"
                 and _new_state(m["content"]["data"].get("state", {})) is not None}
     assert controls, f"{demo_name}(): no slider widgets were opened"
 
-    for comm_id, state in controls.items():
-        change = _new_state(state)
+    def follow(msgs):  # the kernel tells the frontend about range changes (e.g. alpha max)
+        for m in msgs:
+            data = m["content"].get("data", {})
+            if m["msg_type"] == "comm_msg" and data.get("method") in ("update", "echo_update") \
+                    and m["content"]["comm_id"] in controls:
+                controls[m["content"]["comm_id"]].update(data.get("state", {}))
+
+    for comm_id in list(controls):
+        state = controls[comm_id]
+        change = _new_state(state)  # from the current state, as a real slider would
         msg = kc.session.msg("comm_msg", {"comm_id": comm_id, "data": {
             "method": "update", "state": change, "buffer_paths": []}})
         kc.shell_channel.send(msg)
@@ -414,6 +422,7 @@ def test_comm_update_sends_new_png(kernel, demo_name):
         assert base64.b64decode(new_png)[:8] == b"\x89PNG\r\n\x1a\n"
         assert new_png != png, f"{what}: the figure did not change"
         png = new_png
+        follow(msgs)
         # let the kernel finish handling this message before the next one
-        _iopub_until(kc, msg["header"]["msg_id"], lambda m: m["msg_type"] == "status"
-                     and m["content"]["execution_state"] == "idle", timeout=60)
+        follow(_iopub_until(kc, msg["header"]["msg_id"], lambda m: m["msg_type"] == "status"
+                            and m["content"]["execution_state"] == "idle", timeout=60))
