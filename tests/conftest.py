@@ -114,8 +114,10 @@ class BookBuild:
 
 def _build_book() -> BookBuild:
     if os.environ.get("ANOMDIFF_BOOK_BUILT") == "1" and (HTML_DIR / "index.html").exists():
+        # reuse, but keep the verdict of the build that made it (written by _build_book)
         log = BUILD_LOG.read_text(errors="replace") if BUILD_LOG.exists() else "(reused build)"
-        return BookBuild(BOOK_ROOT, HTML_DIR, 0, log, 0.0, True)
+        codes = re.findall(r"\[exit code (-?\d+) after", log)
+        return BookBuild(BOOK_ROOT, HTML_DIR, int(codes[-1]) if codes else 0, log, 0.0, True)
     cmd = [venv_bin("jupyter-book"), "build", str(BOOK_ROOT), "-W", "-n", "--keep-going"]
     BUILD_DIR.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
