@@ -567,7 +567,7 @@ def _draw_cnn(alpha, T, sigma, *, fit_lags=5):
     return fig
 
 
-def explore_cnn(alpha=0.7, T=200, sigma=0.0, *, show=True) -> Demo:
+def explore_cnn(alpha=1.5, T=200, sigma=0.0, *, show=True) -> Demo:
     """Chapter 5: the pretrained CNN against the TA-MSD fit on fresh FBM trajectories.
 
     200 new FBM trajectories (100 for T > 200; fixed seed) with exponent ``alpha``, length ``T`` and
