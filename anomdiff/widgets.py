@@ -512,6 +512,22 @@ def explore_ergodicity(alpha=0.5, T=10_000, *, show=True) -> Demo:
 # ------------------------------------------------------------------ chapters 5 and 6
 
 
+#: Lengths offered by the ML demos.
+_ML_LENGTHS = [50, 100, 200, 500, 1000]
+
+
+def _ml_batch(T):
+    """Trajectories per redraw of the ML demos: keeps a redraw under about 0.5 s."""
+    return 200 if T <= 200 else 100
+
+
+def _warm_up(predict):
+    """Compile the network once per offered length (JAX traces each new input shape), so
+    that the first move to a new T is as quick as the later ones."""
+    for T in _ML_LENGTHS:
+        predict(np.zeros((_ml_batch(T), T)))
+
+
 def _mae(est, alpha):
     good = est[np.isfinite(est)]
     return float(np.mean(np.abs(good - alpha))) if good.size else float("nan")
@@ -520,7 +536,7 @@ def _mae(est, alpha):
 def _draw_cnn(alpha, T, sigma, *, fit_lags=5):
     from . import ml
 
-    n = 200 if T <= 200 else 100  # keeps a redraw under about 0.5 s
+    n = _ml_batch(T)
     rng = np.random.default_rng(SEED)
     x = simulate("fbm", T, alpha, n, rng=rng)
     y = add_localization_noise(x, sigma, rng=rng) if sigma > 0 else x
@@ -581,9 +597,10 @@ def explore_cnn(alpha=1.5, T=200, sigma=0.0, *, show=True) -> Demo:
     from . import ml
 
     ml.load_pretrained("alpha_fbm")  # fail early (and load once) if the weights are missing
+    _warm_up(ml.predict_alpha)
     sliders = {
         "alpha": _float("α (exponent)", alpha, 0.1, 1.9),
-        "T": _choice("T (points)", [50, 100, 200, 500, 1000], T),
+        "T": _choice("T (points)", _ML_LENGTHS, T),
         "sigma": _float("σ (noise std)", sigma, 0.0, 1.0),
     }
     return Demo("explore_cnn", sliders, _draw_cnn, show=show)
@@ -593,7 +610,7 @@ def _draw_classifier(model, alpha, T, *, shown=4):
     from . import ml
     from .plotting import MODEL_COLORS
 
-    n = 200 if T <= 200 else 100
+    n = _ml_batch(T)
     rng = np.random.default_rng(SEED)
     x = simulate(model, T, alpha, n, rng=rng)
     prob = ml.predict_ergodic(x, return_probability=True)
@@ -631,10 +648,11 @@ def explore_classifier(model="sbm", alpha=1.0, T=200, *, show=True) -> Demo:
     from . import ml
 
     ml.load_pretrained("ergodic")
+    _warm_up(ml.predict_ergodic)
     sliders = {
         "model": _dropdown("model", MODELS, model),
         "alpha": _alpha_slider_for(model, alpha),
-        "T": _choice("T (points)", [50, 100, 200, 500, 1000], T),
+        "T": _choice("T (points)", _ML_LENGTHS, T),
     }
     return Demo("explore_classifier", sliders, _draw_classifier,
                 before_redraw=_alpha_follows_model, show=show)
