@@ -55,8 +55,9 @@ SLIDER_ALPHA = {
 }
 
 _STATIC_NOTE = (
-    "Interactive demo with sliders: {names}. The figure shows the default values; "
-    "run this page in Jupyter, Binder or Colab to move the sliders."
+    "Interactive demo with sliders: {names}.\n"
+    "The figure below shows the default values; run this page in\n"
+    "Jupyter, Binder or Colab to move the sliders."
 )
 
 
