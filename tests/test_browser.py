@@ -113,6 +113,7 @@ def shot_name(page: str) -> str:
 
 
 # --------------------------------------------------------------------------- (a) static pages
+@pytest.mark.book  # needs the built book
 @pytest.mark.browser
 @pytest.mark.timeout(120)
 def test_built_page_in_chromium(chromium, static_site, toc_page, screenshot_dir):
