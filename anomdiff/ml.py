@@ -49,6 +49,7 @@ MIN_LENGTH = 20
 #: Shipped pretrained networks: name -> file in ``anomdiff/data``.
 PRETRAINED = {
     "alpha_fbm": "alpha_fbm.keras",
+    "alpha_fbm_noisy": "alpha_fbm_noisy.keras",
     "ergodic": "ergodic.keras",
 }
 
@@ -153,7 +154,9 @@ def tutorial_network(T):
     Conv1D(3, 3) -> Conv1D(8, 5) -> Conv1D(3, 2), each with ReLU, "uniform" initializer and
     L2(1e-3); Flatten; Dense(128, sigmoid, L2(1e-3)); BatchNormalization; Dense(1, linear).
     Loss: mean absolute error; optimizer: Adam; metric "mae" (the loss without the L2
-    penalties). Input: normalized positions, shape (T, 1).
+    penalties). Input: normalized positions, shape (T, 1). Train it with ``batch_size=32``:
+    with larger batches its BatchNormalization makes the validation error jump a lot from
+    one epoch to the next.
 
     Parameters
     ----------
@@ -655,11 +658,15 @@ def load_pretrained(name):
 
     Parameters
     ----------
-    name : {"alpha_fbm", "ergodic"}
-        ``"alpha_fbm"``: exponent regressor trained on FBM, exponents U(0.05, 1.95), T = 200;
-        ``"ergodic"``: ergodic/non-ergodic classifier trained on the tutorial's grid of all
-        five models, T = 200. Both accept any T >= 20 (most accurate near T = 200) and expect
-        normalized positions of shape (n, T, 1) (see :func:`predict_alpha`).
+    name : {"alpha_fbm", "alpha_fbm_noisy", "ergodic"}
+        ``"alpha_fbm"``: exponent regressor trained on FBM, exponents U(0.05, 1.95), T = 200
+        (used by :func:`predict_alpha`); ``"alpha_fbm_noisy"``: the same network trained on
+        FBM with localization noise of std ~ U(0, 1) in units of the step std (use it for
+        noisy tracks); ``"ergodic"``: ergodic/non-ergodic classifier trained on the tutorial's
+        grid of all five models, T = 200 (used by :func:`predict_ergodic`). All accept any
+        T >= 20 (most accurate near T = 200) and expect normalized positions of shape
+        (n, T, 1), e.g. ``ad.normalize(x)[..., None]``. Training settings and validation
+        scores are in the JSON file next to each model in ``anomdiff/data``.
 
     Returns
     -------

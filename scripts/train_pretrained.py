@@ -4,9 +4,10 @@ Usage (from the repository root)::
 
     python scripts/train_pretrained.py                 # both networks
     python scripts/train_pretrained.py --only alpha    # FBM exponent regressor only
+    python scripts/train_pretrained.py --only alpha_noisy  # regressor for noisy FBM only
     python scripts/train_pretrained.py --only ergodic  # ergodicity classifier only
 
-Writes ``anomdiff/data/alpha_fbm.keras`` and ``anomdiff/data/ergodic.keras`` plus a small
+Writes ``anomdiff/data/alpha_fbm.keras``, ``alpha_fbm_noisy.keras`` and ``ergodic.keras`` plus a small
 JSON file with the training settings and validation scores for each. Training data are
 simulated on the fly (fresh trajectories every epoch). On 2 CPU cores (JAX backend) the
 regressor takes about 30 minutes and the classifier about 20; results depend slightly on
@@ -35,17 +36,23 @@ DATA = ROOT / "anomdiff" / "data"
 T = 200
 
 
-def fbm_batch(n, rng, low=0.05, high=1.95, per_alpha=20):
-    """n FBM trajectories (normalized, (n, T, 1)) with exponents ~ U(low, high)."""
+def fbm_batch(n, rng, low=0.05, high=1.95, per_alpha=20, noise=0.0):
+    """n FBM trajectories (normalized, (n, T, 1)) with exponents ~ U(low, high).
+
+    ``noise`` > 0: localization noise of std ~ U(0, noise) (in units of the FBM's unit
+    step std) is added to each trajectory.
+    """
     k = n // per_alpha
     alphas = rng.uniform(low, high, k)
     x = np.concatenate([ad.simulate("fbm", T, a, per_alpha, rng=rng) for a in alphas])
     y = np.repeat(alphas, per_alpha)
+    if noise > 0:
+        x += rng.uniform(0, noise, (len(x), 1)) * rng.standard_normal(x.shape)
     order = rng.permutation(len(y))
     return ad.normalize(x[order])[..., None].astype(np.float32), y[order].astype(np.float32)
 
 
-def train_alpha(seed=2026, epochs=14, per_epoch=100_000, batch=128):
+def train_alpha(seed=2026, epochs=14, per_epoch=100_000, batch=128, noise=0.0, name="alpha_fbm"):
     import keras
 
     ml.set_seed(seed)
@@ -53,10 +60,10 @@ def train_alpha(seed=2026, epochs=14, per_epoch=100_000, batch=128):
     steps = epochs * (per_epoch // batch)
     lr = keras.optimizers.schedules.CosineDecay(2e-3, steps, alpha=0.01)
     model = ml.build_regressor(learning_rate=lr)
-    x_val, y_val = fbm_batch(10_000, rng)
+    x_val, y_val = fbm_batch(10_000, rng, noise=noise)
     t0 = time.perf_counter()
     for epoch in range(epochs):
-        x, y = fbm_batch(per_epoch, rng)
+        x, y = fbm_batch(per_epoch, rng, noise=noise)
         h = model.fit(x, y, batch_size=batch, epochs=epoch + 1, initial_epoch=epoch,
                       validation_data=(x_val, y_val), verbose=0)
         print(f"alpha epoch {epoch + 1}/{epochs} loss={h.history['loss'][-1]:.4f} "
@@ -64,15 +71,17 @@ def train_alpha(seed=2026, epochs=14, per_epoch=100_000, batch=128):
     pred = ml._predict(model, x_val)
     sel = (y_val >= 0.2) & (y_val <= 1.8)
     meta = {
-        "name": "alpha_fbm", "builder": "anomdiff.ml.build_regressor", "seed": seed, "T": T,
-        "train": f"FBM, alpha ~ U(0.05, 1.95), {epochs} epochs x {per_epoch} fresh trajectories, "
+        "name": name, "builder": "anomdiff.ml.build_regressor", "seed": seed, "T": T,
+        "train": f"FBM, alpha ~ U(0.05, 1.95), "
+                 + (f"localization noise std ~ U(0, {noise}), " if noise else "")
+                 + f"{epochs} epochs x {per_epoch} fresh trajectories, "
                  f"batch {batch}, Adam 2e-3 cosine decay, MAE loss",
         "val_mae": float(np.mean(np.abs(pred - y_val))),
         "val_mae_0.2_1.8": float(np.mean(np.abs(pred - y_val)[sel])),
         "train_seconds": round(time.perf_counter() - t0),
         "keras": keras.__version__, "backend": keras.backend.backend(),
     }
-    save(model, "alpha_fbm", meta)
+    save(model, name, meta)
 
 
 def train_ergodic(seed=2027, epochs=12, per_pair=1000, batch=128):
@@ -117,9 +126,11 @@ def save(model, name, meta):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["alpha", "ergodic"], help="train only one network")
+    parser.add_argument("--only", choices=["alpha", "alpha_noisy", "ergodic"], help="train only one network")
     args = parser.parse_args()
     if args.only in (None, "alpha"):
         train_alpha()
+    if args.only in (None, "alpha_noisy"):
+        train_alpha(seed=2028, epochs=10, noise=1.0, name="alpha_fbm_noisy")
     if args.only in (None, "ergodic"):
         train_ergodic()
