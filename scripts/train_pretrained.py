@@ -8,10 +8,12 @@ Usage (from the repository root)::
     python scripts/train_pretrained.py --only ergodic  # ergodicity classifier only
 
 Writes ``anomdiff/data/alpha_fbm.keras``, ``alpha_fbm_noisy.keras`` and ``ergodic.keras`` plus a small
-JSON file with the training settings and validation scores for each. Training data are
-simulated on the fly (fresh trajectories every epoch). On 2 CPU cores (JAX backend) the
-regressor takes about 30 minutes and the classifier about 20; results depend slightly on
-the Keras backend and library versions, not on the run.
+JSON file with the training settings, validation scores and training time for each.
+Training data are simulated on the fly (fresh trajectories every epoch). Measured on 2 shared
+CPU cores, JAX backend: regressor 37 min, noisy regressor 11 min, classifier 27 min (the
+first and last ran at the same time, next to other jobs); expect about 45 minutes in all
+on an idle 2-core machine. Results depend slightly on the Keras backend and library
+versions, not on the run.
 """
 
 from __future__ import annotations
