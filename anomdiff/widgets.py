@@ -19,6 +19,7 @@ matplotlib and ipywidgets are imported here only, never by ``import anomdiff``.
 
 from __future__ import annotations
 
+import html
 import io
 import time
 import warnings
@@ -136,6 +137,8 @@ def _controls_class():
         def _repr_mimebundle_(self, **kwargs):
             data = super()._repr_mimebundle_(**kwargs)
             data["text/plain"] = self.note
+            # A static page without widget JavaScript shows this (wrapped, unlike text/plain).
+            data["text/html"] = "<p><em>" + html.escape(" ".join(self.note.split())) + "</em></p>"
             return data
 
     return Controls
