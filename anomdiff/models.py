@@ -36,16 +36,21 @@ _RANGES = {
 ATTM_GAMMA = 0.5
 
 def ctrw_tau0(alpha: float) -> float:
-    """Time scale of the CTRW's waiting times, in time steps: 10**(-4 (1 - alpha)).
+    """Time scale of the CTRW's waiting times, in time steps: 10**(-8 (1 - alpha)**2).
 
     Mittag-Leffler waits come in bursts (their density diverges at 0 for alpha < 1). A
     microscopic time much shorter than the sampling step, as for a camera's frame interval,
     turns each burst into one Gaussian step: the walk is then close to its continuum limit
     (subordinated Brownian motion), whose time averages approach their long-time laws
-    fastest. Towards alpha = 1 bursts fade, and tau0 -> 1 keeps the jump count per step small.
+    fastest (tau0 = 0.01 at alpha = 0.5). Towards alpha = 1 bursts fade, and tau0 -> 1 keeps
+    the number of jumps per step below one.
     """
-    return 10.0 ** (-4.0 * (1.0 - alpha))
+    return 10.0 ** (-8.0 * (1.0 - alpha) ** 2)
 
+
+#: Mean flight time of the Lévy walk at alpha = 1 (exponential flights): 2, the mean of the
+#: Pareto flights as sigma -> 2.
+LW_EXPONENTIAL_MEAN = 2.0
 
 # Memory bound for one block of rows: about this many float64 per intermediate array.
 _BLOCK_ELEMENTS = 4_000_000
@@ -242,8 +247,8 @@ def _renewal_segments(draw, N: int, horizon: float, expected: float, first=None,
     t0 = np.zeros(N)
     last = np.zeros(N)
     drawn = 0
-    # A first batch below the mean: heavy-tailed rows finish early and need no more draws.
-    batch = int(min(max(8, 0.75 * expected + 8), 1e7 / max(N, 1) + 8))
+    # A first batch just above the mean count: most rows finish in one or two rounds.
+    batch = int(min(expected + 2 * np.sqrt(expected) + 8, 1e7 / max(N, 1) + 8))
     while active.size:
         tau = draw((active.size, batch))
         if first is not None and not rows_out:
@@ -352,7 +357,7 @@ def attm(N: int, T: int, alpha: float, rng: np.random.Generator) -> np.ndarray:
         n = b - a
         rows, starts, steps = _renewal_segments(
             lambda size: mittag_leffler_times(alpha, size, rng), n, T - 1, expected,
-            value=lambda tau: np.exp(-np.log1p(tau) / ATTM_GAMMA),  # D of each segment
+            value=lambda tau: np.power(1.0 / (1.0 + tau), 1.0 / ATTM_GAMMA),  # D per segment
         )
         var = 2.0 * _unit_integrals(rows, starts, steps, n, T)
         block = x[a:b]
@@ -372,7 +377,8 @@ def levy_walk(N: int, T: int, alpha: float, rng: np.random.Generator) -> np.ndar
     estimate of the EA-MSD (the course's "ergodic" class) and the MSD has a closed form
     (:func:`anomdiff.theory.msd_lw`). The two ends are limits: alpha = 2 is ballistic (one
     flight, x = +-t) and alpha = 1 the persistent random walk with exponential flight times
-    of mean 1 (normal diffusion at long times); both avoid the logarithmic corrections of
+    of mean ``LW_EXPONENTIAL_MEAN`` = 2, the mean Pareto flight at sigma = 2 (normal diffusion
+    at long times); both avoid the logarithmic corrections of
     sigma = 1 and sigma = 2.
     Reference: Zaburdaev, Denisov & Klafter, RMP 87, 483 (2015), doi:10.1103/RevModPhys.87.483.
     """
@@ -380,10 +386,11 @@ def levy_walk(N: int, T: int, alpha: float, rng: np.random.Generator) -> np.ndar
         direction = rng.choice([-1.0, 1.0], size=(N, 1))
         return direction * np.arange(T, dtype=np.float64)
     if alpha == 1.0:
+        mean_flight = LW_EXPONENTIAL_MEAN
+
         def draw(size):
-            return rng.exponential(1.0, size)
+            return rng.exponential(mean_flight, size)
         first = None  # exponential flights are memoryless: already in equilibrium
-        mean_flight = 1.0
     else:
         sigma = 3.0 - alpha
         mean_flight = sigma / (sigma - 1.0)

@@ -22,7 +22,7 @@ import numpy as np
 from scipy.integrate import quad
 from scipy.special import gamma as gamma_fn
 
-from .models import ATTM_GAMMA, check_alpha, model_name
+from .models import ATTM_GAMMA, LW_EXPONENTIAL_MEAN, check_alpha, model_name
 
 #: Models whose time averages converge to ensemble averages (the course's classification).
 ERGODIC_MODELS = ("fbm", "lw")
@@ -99,7 +99,8 @@ def msd_lw(t, alpha):
     Exact: <x^2(t)> = 2 int_0^t (t - s) C(s) ds with the velocity autocorrelation
     C(s) = int_s^inf Psi(u) du / <tau>. For t >= 1 this gives
     ``2 t**alpha / (sigma alpha (alpha - 1))`` plus terms linear in t and constant.
-    alpha = 1: 2 (t - 1 + e**-t) (exponential flights); alpha = 2: t**2 (ballistic).
+    alpha = 1: 2 tc (t - tc (1 - e**(-t/tc))), exponential flights of mean tc = 2 (the
+    persistent random walk); alpha = 2: t**2 (ballistic).
     Zaburdaev, Denisov & Klafter, RMP 87, 483 (2015), doi:10.1103/RevModPhys.87.483.
     """
     alpha = check_alpha("lw", alpha)
@@ -107,7 +108,8 @@ def msd_lw(t, alpha):
     if alpha == 2.0:
         return t**2
     if alpha == 1.0:
-        return 2 * (t - 1 + np.exp(-t))
+        tc = LW_EXPONENTIAL_MEAN
+        return 2 * tc * (t - tc * (1 - np.exp(-t / tc)))
     s = 3.0 - alpha
     c = s / (s - 1)
     long = t * (c - 0.5) - c / 2 + 1 / 3 + (
