@@ -231,7 +231,7 @@ def test_solution_notebooks_pass_nbval(tmp_path):
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
            "-c", str(tmp_path / "pytest.ini"), "--nbval-lax", "--nbval-current-env",
-           f"--nbval-cell-timeout={CELL_TIMEOUT}", "--sanitize-with", str(SANITIZE), str(tmp_path)]
+           f"--nbval-cell-timeout={CELL_TIMEOUT}", "--nbval-sanitize-with", str(SANITIZE), str(tmp_path)]
     run = subprocess.run(cmd, cwd=tmp_path, env=_env(), capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
 
