@@ -120,12 +120,19 @@ def test_immobile_trajectories_give_nan_and_one_warning():
 
 
 def test_eb_ctrw_converges_to_theory():
+    limit = theory.eb_ctrw(0.5)
     x = ad.simulate("ctrw", 10_000, 0.5, 2000, rng=9)
     t, e = ad.eb(x, 2)
-    limit = theory.eb_ctrw(0.5)
-    samples = e[[97, 997, 9997]]  # t = 100, 1000, 10000
+    samples = e[[97, 997, 9997]]  # t = 100, 1000, 10000: about 1.06, 0.71, 0.61
     assert samples[0] > samples[1] > samples[2]
-    assert abs(samples[2] - limit) < 0.1 * limit
+    # EB(10^4) itself from 10^4 trajectories (in blocks, to bound memory): the estimate's
+    # standard error (about 0.02 at N = 1000, measured over seeds) shrinks to ~0.007, well
+    # inside the 10 % band, which then tests the physics (the finite-t excess is ~5 %).
+    m = np.concatenate([ad.tamsd(ad.simulate("ctrw", 10_000, 0.5, 2000, rng=seed), [2])[:, 0]
+                        for seed in range(10, 15)])
+    eb_T = np.mean(m**2) / np.mean(m) ** 2 - 1
+    assert eb_T > limit
+    assert abs(eb_T - limit) < 0.1 * limit
 
 
 def test_eb_fbm_is_small():
