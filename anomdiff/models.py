@@ -283,16 +283,15 @@ def _unit_integrals(rows, times, weights, N: int, T: int) -> np.ndarray:
 
     Column 0 of the (N, T) result is 0. Exact for piecewise-constant f: a change at time c
     in (m-1, m] adds ``w * (m - c)`` to interval m and ``w`` to every later interval.
+    All ``times`` must be < T - 1 (as renewal starts before the horizon are).
     """
-    ok = times <= T - 1  # later changes do not reach the grid (and may be huge)
-    rows, times, weights = rows[ok], times[ok], weights[ok]
     m = np.ceil(times).astype(np.int64)
     flat = rows * T + m
-    slope = np.bincount(flat, weights=weights, minlength=N * T).reshape(N, T)
+    out = np.bincount(flat, weights=weights, minlength=N * T).reshape(N, T)
     part = np.bincount(flat, weights=weights * (m - times), minlength=N * T).reshape(N, T)
-    out = np.zeros((N, T))
-    np.cumsum(slope[:, :-1], axis=1, out=out[:, 1:])
-    out[:, 1:] += part[:, 1:]
+    np.cumsum(out, axis=1, out=out)
+    out[:, 1:] = out[:, :-1] + part[:, 1:]
+    out[:, 0] = 0.0
     return out
 
 
