@@ -22,6 +22,7 @@ import numpy as np
 from scipy.integrate import quad
 from scipy.special import gamma as gamma_fn
 
+from ._validate import as_int
 from .models import ATTM_GAMMA, LW_EXPONENTIAL_MEAN, check_alpha, model_name
 
 #: Models whose time averages converge to ensemble averages (the course's classification).
@@ -206,8 +207,6 @@ def fbm_crlb(alpha, T):
     >>> round(float(fbm_crlb(1.0, 200)), 3)
     0.089
     """
-    from ._validate import as_int
-
     T = as_int(T, "T", 3)
     a = np.asarray(alpha, dtype=np.float64)
     if np.any(~np.isfinite(a)) or np.any(a <= 0) or np.any(a >= 2):
