@@ -88,6 +88,16 @@ def watch_errors(page, blocked: list[str]) -> list[str]:
     return errors
 
 
+def offline_page(chromium, width: int, height: int, timeout_ms: int):
+    """A new page that may reach 127.0.0.1 only: ``(context, page, errors)``."""
+    context = chromium.new_context(viewport={"width": width, "height": height})
+    blocked: list[str] = []
+    block_external(context, blocked)
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    return context, page, watch_errors(page, blocked)
+
+
 IMAGES_JS = """
 async () => {
   const imgs = [...document.querySelectorAll('article.bd-article img, main img')];
@@ -118,12 +128,7 @@ def shot_name(page: str) -> str:
 @pytest.mark.timeout(120)
 def test_built_page_in_chromium(chromium, static_site, toc_page, screenshot_dir):
     """The page loads with no JS errors; its local images load, figures are visible."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    blocked: list[str] = []
-    block_external(context, blocked)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    errors = watch_errors(page, blocked)
+    context, page, errors = offline_page(chromium, 1280, 900, 30_000)
     try:
         response = page.goto(f"{static_site}/{toc_page}.html", wait_until="load")
         assert response is not None and response.ok, f"{toc_page}: HTTP {response and response.status}"
@@ -246,12 +251,7 @@ def jupyter_lab(tmp_path_factory):
 def test_live_slider_changes_figure_in_jupyterlab(chromium, jupyter_lab, screenshot_dir):
     """Run the demo in JupyterLab, move the alpha slider by keyboard: the figure changes."""
     lab = jupyter_lab
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-    blocked: list[str] = []
-    block_external(context, blocked)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    errors = watch_errors(page, blocked)
+    context, page, errors = offline_page(chromium, 1400, 1000, 60_000)
     try:
         page.goto(f"{lab['base']}/lab/tree/live_demo.ipynb?token={lab['token']}",
                   wait_until="domcontentloaded")
