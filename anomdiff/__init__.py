@@ -6,8 +6,11 @@
 (100, 2)
 
 Keras is imported only by :mod:`anomdiff.ml`, matplotlib only by the plotting and widget
-helpers, so ``import anomdiff`` is fast.
+helpers, pandas only by the tracking-table helpers, so ``import anomdiff`` is fast. Those
+submodules load on first use (``ad.ml``, ``ad.plotting``, ``ad.widgets``, ``ad.checks``).
 """
+
+import importlib
 
 from . import theory
 from .datasets import add_localization_noise, create_dataset, ergodic_labels, normalize
@@ -15,19 +18,24 @@ from .ergodicity import eb
 from .models import MODELS, alpha_range, simulate
 from .msd import eamsd, fit_alpha, tamsd, teamsd
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "MODELS", "simulate", "alpha_range", "create_dataset", "normalize",
     "add_localization_noise", "ergodic_labels", "tamsd", "eamsd", "teamsd", "fit_alpha",
-    "eb", "theory", "ml",
+    "eb", "theory",
 ]
+
+# Submodules with optional dependencies (Keras, matplotlib, ipywidgets): loaded on first
+# access, never by ``import anomdiff`` or ``from anomdiff import *``.
+_LAZY_SUBMODULES = ("ml", "plotting", "widgets", "checks")
 
 
 def __getattr__(name):
-    # ``ad.ml`` works without importing keras at ``import anomdiff`` time.
-    if name in ("ml", "plotting", "widgets", "checks"):
-        import importlib
-
+    if name in _LAZY_SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'anomdiff' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
