@@ -15,13 +15,13 @@ import importlib
 from . import theory
 from .datasets import add_localization_noise, create_dataset, ergodic_labels, normalize
 from .ergodicity import eb
-from .models import MODELS, alpha_range, simulate
+from .models import ERGODIC_MODELS, MODELS, alpha_range, simulate
 from .msd import eamsd, fit_alpha, tamsd, teamsd
 
 __version__ = "0.2.0"
 
 __all__ = [
-    "MODELS", "simulate", "alpha_range", "create_dataset", "normalize",
+    "MODELS", "ERGODIC_MODELS", "simulate", "alpha_range", "create_dataset", "normalize",
     "add_localization_noise", "ergodic_labels", "tamsd", "eamsd", "teamsd", "fit_alpha",
     "eb", "theory",
 ]

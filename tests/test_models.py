@@ -11,7 +11,8 @@ import pytest
 
 import anomdiff as ad
 from anomdiff import theory
-from anomdiff.models import ctrw_tau0, mittag_leffler_times
+from anomdiff import models
+from anomdiff.models import _mittag_leffler_times
 
 Z = 5.0
 
@@ -20,8 +21,8 @@ def _slope(t, y):
     return np.polyfit(np.log(t), np.log(y), 1)[0]
 
 
-def _check_law(model, alpha, T, N, t_fit, seed, rel_sys=0.0):
-    x = ad.simulate(model, T, alpha, N, rng=seed)
+def _check_law(model, alpha, T, N, t_fit, seed, rel_sys=0.0, **options):
+    x = ad.simulate(model, T, alpha, N, rng=seed, **options)
     sq = x**2
     msd = sq.mean(axis=0)
     se = sq.std(axis=0) / np.sqrt(N)
@@ -102,7 +103,7 @@ def test_time_averages_linear_while_ensemble_is_anomalous(model, alpha):
 
 def test_mittag_leffler_waits_have_power_law_tail():
     alpha = 0.6
-    tau = mittag_leffler_times(alpha, 400_000, np.random.default_rng(3))
+    tau = _mittag_leffler_times(alpha, 400_000, np.random.default_rng(3))
     # Survival E_alpha(-t^alpha) ~ t^-alpha / Gamma(1 - alpha) for large t.
     from scipy.special import gamma
 
@@ -113,9 +114,65 @@ def test_mittag_leffler_waits_have_power_law_tail():
     assert np.all(tau > 0)
 
 
-def test_ctrw_time_scale_limits():
-    assert ctrw_tau0(1.0) == 1.0
-    assert ctrw_tau0(0.5) == pytest.approx(0.01)
+@pytest.mark.parametrize("tau0", [0.1, 1.0, 10.0])
+def test_ctrw_first_wait_has_mittag_leffler_survival(tau0):
+    # x_1 == 0 exactly when the first wait exceeds one step: probability
+    # E_alpha(-(1/tau0)**alpha), which at alpha = 1/2 is erfcx((1/tau0)**(1/2)).
+    from scipy.special import erfcx
+
+    N = 20_000
+    x = ad.simulate("ctrw", 3, 0.5, N, rng=31, tau0=tau0)
+    p = float(erfcx(tau0**-0.5))
+    frac = np.mean(x[:, 1] == 0)
+    assert abs(frac - p) < Z * np.sqrt(p * (1 - p) / N)
+
+
+@pytest.mark.parametrize("tau0", [0.3, 1.0, 3.0])
+def test_ctrw_alpha_one_rests_poisson(tau0):
+    # Exponential waits: the jumps per step are Poisson(1/tau0); no jump with probability
+    # exp(-1/tau0) (37 % of steps at tau0 = 1).
+    N, T = 2000, 51
+    dx = np.diff(ad.simulate("ctrw", T, 1.0, N, rng=32, tau0=tau0), axis=1)
+    p = np.exp(-1 / tau0)
+    assert abs(np.mean(dx == 0) - p) < Z * np.sqrt(p * (1 - p) / dx.size)
+
+
+@pytest.mark.parametrize("tau0", [0.01, 10.0])
+def test_ctrw_msd_law_for_any_tau0(tau0):
+    _check_law("ctrw", 0.6, 1000, 4000, (50, 500), seed=33, tau0=tau0)
+
+
+def test_ctrw_default_tau0_is_one():
+    np.testing.assert_array_equal(
+        ad.simulate("ctrw", 200, 0.5, 5, rng=3), ad.simulate("ctrw", 200, 0.5, 5, rng=3, tau0=1.0)
+    )
+
+
+@pytest.mark.parametrize("alpha", [1e-3, 1e-300])
+def test_ctrw_tiny_alpha_keeps_jumps_at_time_zero(alpha):
+    # Waits underflow to 0 at tiny alpha: those renewals are still jumps (EA-MSD ~ 1).
+    N, T = 20_000, 100
+    x = ad.simulate("ctrw", T, alpha, N, rng=34)
+    sq = x[:, [1, T - 1]] ** 2
+    expected = theory.msd("ctrw", np.array([1, T - 1]), alpha)
+    assert np.all(np.abs(sq.mean(axis=0) - expected) < Z * sq.std(axis=0) / np.sqrt(N))
+
+
+def test_levy_walk_equilibrium_option():
+    # Pareto flights last >= 1: without an equilibrium start the first flight runs the
+    # whole first step (|x_1| = 1); in equilibrium the flight under way at t = 0 is shorter
+    # than one step with probability 1/<tau> * P(uniform part) > 0.
+    N = 4000
+    fresh = ad.simulate("lw", 3, 1.5, N, rng=35, equilibrium=False)
+    np.testing.assert_allclose(np.abs(fresh[:, 1]), 1.0)
+    eq = ad.simulate("lw", 3, 1.5, N, rng=35)
+    assert np.mean(np.abs(eq[:, 1]) < 1 - 1e-12) > 0.1
+    np.testing.assert_array_equal(eq, ad.simulate("lw", 3, 1.5, N, rng=35, equilibrium=True))
+
+
+def test_ergodic_models_beside_models():
+    assert ad.ERGODIC_MODELS == models.ERGODIC_MODELS == ("fbm", "lw")
+    assert set(ad.ERGODIC_MODELS) <= set(ad.MODELS)
 
 
 @pytest.mark.parametrize("model", ad.MODELS)
@@ -171,6 +228,25 @@ def test_model_by_label_and_alpha_ranges():
         (dict(model="sbm", T=100, alpha="0.5"), TypeError, "alpha"),
         (dict(model="sbm", T=100, alpha=0.5, rng="seed"), TypeError, "rng"),
         (dict(model="sbm", T=100, alpha=0.5, rng=-1), ValueError, "rng"),
+        (dict(model=True, T=10, alpha=0.5), TypeError, "model"),
+        (dict(model="fbm", T=True, alpha=0.5), TypeError, "T"),
+        (dict(model="fbm", T=10, alpha=0.5, N=True), TypeError, "N"),
+        (dict(model="fbm", T=10, alpha=0.5, dim=True), TypeError, "dim"),
+        (dict(model="fbm", T=10, alpha=True), TypeError, "alpha"),
+        (dict(model="fbm", T=10, alpha=0.5, dim=4), ValueError, "dim"),
+        (dict(model="fbm", T=10, alpha=0.5, dim=0), ValueError, "dim"),
+        (dict(model="fbm", T=10, alpha=0.5, tau0=1.0), TypeError, "model 'fbm' takes no options"),
+        (dict(model="ctrw", T=10, alpha=0.5, tau=1.0), TypeError, "model 'ctrw' takes tau0"),
+        (dict(model="lw", T=10, alpha=1.5, tau0=1.0), TypeError, "model 'lw' takes equilibrium"),
+        (dict(model="ctrw", T=10, alpha=0.5, tau0=0.0), ValueError, "tau0"),
+        (dict(model="ctrw", T=10, alpha=0.5, tau0=-1.0), ValueError, "tau0"),
+        (dict(model="ctrw", T=10, alpha=0.5, tau0=float("inf")), ValueError, "tau0"),
+        (dict(model="ctrw", T=10, alpha=0.5, tau0="1"), TypeError, "tau0"),
+        (dict(model="ctrw", T=10, alpha=0.5, tau0=True), TypeError, "tau0"),
+        (dict(model="ctrw", T=10, alpha=0.5, tau0=1e-300), ValueError, "tau0"),
+        (dict(model="ctrw", T=10, alpha=1.0, tau0=1e-300), ValueError, "tau0"),
+        (dict(model="lw", T=10, alpha=1.5, equilibrium="no"), TypeError, "equilibrium"),
+        (dict(model="lw", T=10, alpha=1.5, equilibrium=1), TypeError, "equilibrium"),
     ],
 )
 def test_bad_input_is_explained(kwargs, error, words):
