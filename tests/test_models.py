@@ -21,21 +21,27 @@ def _slope(t, y):
     return np.polyfit(np.log(t), np.log(y), 1)[0]
 
 
-def _check_law(model, alpha, T, N, t_fit, seed, rel_sys=0.0, **options):
-    x = ad.simulate(model, T, alpha, N, rng=seed, **options)
-    sq = x**2
+def _theory_msd(model, t, alpha, dim=1):
+    # d-dimensional laws (COMMON.md): d times the 1-D law, except the Lévy walk (unit speed).
+    return theory.msd(model, t, alpha) * (1 if model == "lw" else dim)
+
+
+def _check_law(model, alpha, T, N, t_fit, seed, rel_sys=0.0, dim=1, **options):
+    x = ad.simulate(model, T, alpha, N, rng=seed, dim=dim, **options)
+    assert x.shape == ((N, T) if dim == 1 else (N, T, dim))
+    sq = x**2 if dim == 1 else np.sum(x**2, axis=-1)
     msd = sq.mean(axis=0)
     se = sq.std(axis=0) / np.sqrt(N)
     t = np.arange(T)
     lo, hi = t_fit
     assert hi == 10 * lo
     slope = _slope(t[lo:hi + 1], msd[lo:hi + 1])
-    assert abs(slope - alpha) < 0.05, f"{model} alpha={alpha}: fitted exponent {slope:.3f}"
+    assert abs(slope - alpha) < 0.05, f"{model} alpha={alpha} dim={dim}: fitted exponent {slope:.3f}"
     check = np.unique(np.geomspace(max(lo // 10, 1), T - 1, 12).astype(int))
-    expected = theory.msd(model, check, alpha)
+    expected = _theory_msd(model, check, alpha, dim)
     allowed = Z * se[check] + rel_sys * expected
     assert np.all(np.abs(msd[check] - expected) <= allowed), (
-        f"{model} alpha={alpha}: MSD/theory = {np.round(msd[check] / expected, 3)}"
+        f"{model} alpha={alpha} dim={dim}: MSD/theory = {np.round(msd[check] / expected, 3)}"
     )
 
 
@@ -78,6 +84,96 @@ def test_attm_small_alpha_follows_law_with_offset(alpha):
     expected = theory.msd("attm", t, alpha)
     se = sq.std(axis=0)[t] / np.sqrt(N)
     assert np.all(np.abs(sq.mean(axis=0)[t] - expected) <= Z * se + 0.01 * expected)
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+@pytest.mark.parametrize(
+    "model, alpha",
+    [("fbm", 0.5), ("fbm", 1.5), ("sbm", 0.5), ("sbm", 1.5), ("ctrw", 0.5), ("ctrw", 1.0),
+     ("lw", 1.0), ("lw", 1.5), ("lw", 2.0)],
+)
+def test_msd_law_in_2d_and_3d(model, alpha, dim):
+    _check_law(model, alpha, 1000, 2000, (50, 500), seed=40 + dim, dim=dim)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dim", [2, 3])
+@pytest.mark.parametrize("alpha", [0.5, 1.0])
+def test_attm_msd_law_in_2d_and_3d(alpha, dim):
+    # As in 1-D: asymptotic theory, 1% beyond the statistics.
+    _check_law("attm", alpha, 2001, 10_000, (200, 2000), seed=45 + dim, rel_sys=0.01, dim=dim)
+
+
+def test_attm_msd_law_in_2d_quick():
+    # A cheaper check of the prefactor (run without the slow tests): d times the 1-D law.
+    N, T, alpha = 4000, 1001, 0.75
+    sq = np.sum(ad.simulate("attm", T, alpha, N, dim=2, rng=48) ** 2, axis=-1)
+    t = np.array([100, 300, T - 1])
+    expected = _theory_msd("attm", t, alpha, 2)
+    se = sq.std(axis=0)[t] / np.sqrt(N)
+    assert np.all(np.abs(sq.mean(axis=0)[t] - expected) <= Z * se + 0.01 * expected)
+
+
+def _component_correlation(x):
+    """Correlation across trajectories of the components' summed squared increments."""
+    s = np.sum(np.diff(x, axis=1) ** 2, axis=1)  # (N, dim)
+    return np.corrcoef(s[:, 0], s[:, 1])[0, 1]
+
+
+@pytest.mark.parametrize("model, alpha", [("fbm", 0.5), ("sbm", 0.5)])
+def test_gaussian_components_are_independent(model, alpha):
+    N = 4000
+    x = ad.simulate(model, 200, alpha, N, dim=3, rng=50)
+    # Independent components: the sample correlation is 0 within ~1/sqrt(N).
+    assert abs(_component_correlation(x)) < Z / np.sqrt(N)
+    assert abs(np.corrcoef(x[:, -1, 0], x[:, -1, 2])[0, 1]) < Z / np.sqrt(N)
+
+
+def test_attm_components_share_the_diffusivity():
+    N = 4000
+    x = ad.simulate("attm", 200, 0.5, N, dim=2, rng=51)
+    # A shared D(t) makes the components' squared displacements positively correlated ...
+    assert _component_correlation(x) > Z / np.sqrt(N)
+    # ... while the displacements themselves stay uncorrelated (independent noises).
+    assert abs(np.corrcoef(x[:, -1, 0], x[:, -1, 1])[0, 1]) < Z / np.sqrt(N)
+
+
+@pytest.mark.parametrize("alpha", [0.5, 1.0])
+def test_ctrw_components_jump_together(alpha):
+    x = ad.simulate("ctrw", 300, alpha, 200, dim=3, rng=52)
+    rest = np.diff(x, axis=1) == 0
+    # One waiting-time sequence per trajectory: a step without jumps is still in all components.
+    assert rest.any()
+    np.testing.assert_array_equal(rest[..., 0], rest[..., 1])
+    np.testing.assert_array_equal(rest[..., 0], rest[..., 2])
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+def test_levy_walk_moves_at_unit_speed_in_isotropic_directions(dim):
+    from scipy import stats
+
+    N, T = 4000, 200
+    x = ad.simulate("lw", T, 1.5, N, dim=dim, rng=53)
+    speed = np.linalg.norm(np.diff(x, axis=1), axis=-1)
+    assert np.all(speed <= 1 + 1e-12)  # unit speed; a turn within a step shortens it
+    assert np.mean(np.abs(speed - 1) < 1e-12) > 0.5
+    # Alpha = 2: one straight flight at unit speed in a uniformly random direction.
+    line = ad.simulate("lw", T, 2.0, N, dim=dim, rng=54)
+    np.testing.assert_allclose(np.linalg.norm(line, axis=-1), np.arange(T) * np.ones((N, 1)), atol=1e-9)
+    u = line[:, -1] / (T - 1)
+    if dim == 2:  # the angle is uniform on (-pi, pi]
+        sample = np.arctan2(u[:, 1], u[:, 0])
+        cdf = stats.uniform(-np.pi, 2 * np.pi).cdf
+    else:  # Archimedes: each coordinate of a uniform point on the sphere is uniform on [-1, 1]
+        sample = u[:, 2]
+        cdf = stats.uniform(-1, 2).cdf
+    assert stats.kstest(sample, cdf).pvalue > 1e-6
+    # Isotropy: every component carries 1/dim of the MSD.
+    sq = x[:, -1] ** 2
+    total = sq.sum(axis=1)
+    for c in range(dim):
+        dev = sq[:, c] - total / dim
+        assert abs(dev.mean()) < Z * dev.std() / np.sqrt(N)
 
 
 def test_fbm_increments_have_fgn_autocovariance():
@@ -184,6 +280,11 @@ def test_same_seed_same_trajectories(model):
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
     assert a.shape == (5, 300) and np.all(a[:, 0] == 0)
+    for dim in (2, 3):
+        d = ad.simulate(model, 300, alpha, 5, dim=dim, rng=7)
+        np.testing.assert_array_equal(d, ad.simulate(model, 300, alpha, 5, dim=dim, rng=7))
+        assert d.shape == (5, 300, dim) and d.dtype == np.float64 and np.all(d[:, 0] == 0)
+    assert ad.simulate(model, 300, alpha, 5, dim=1, rng=7).shape == (5, 300)
 
 
 @pytest.mark.parametrize("model", ["attm", "ctrw"])
