@@ -1,9 +1,9 @@
 """Keras CNNs that estimate the anomalous exponent and tell ergodic from non-ergodic motion.
 
-This is the only module of :mod:`anomdiff` that imports Keras. If the environment variable
-``KERAS_BACKEND`` is unset, the JAX backend is chosen before Keras is imported; a value set
-by the user is respected (the code uses ``keras.ops`` only, so TensorFlow and PyTorch work
-too).
+This is the only module of :mod:`anomdiff` that imports Keras (install it with
+``pip install "anomdiff[ml]"``). If the environment variable ``KERAS_BACKEND`` is unset, the
+JAX backend is chosen before Keras is imported; a value set by the user is respected (the
+code uses ``keras.ops`` only, so TensorFlow, PyTorch and, for inference, numpy work too).
 
 Two families of networks are provided:
 
@@ -11,8 +11,9 @@ Two families of networks are provided:
 * :func:`build_regressor` / :func:`build_classifier`, a dilated residual CNN on normalized
   increments with global pooling and log-power features, for any length T >= 20.
 
-Pretrained networks ship with the package (:func:`load_pretrained`), so
-:func:`predict_alpha` and :func:`predict_ergodic` work offline at once:
+:func:`network_input` turns trajectories into what every network here reads. Pretrained
+networks ship with the package (:func:`load_pretrained`), so :func:`predict_alpha` and
+:func:`predict_ergodic` work offline at once:
 
 >>> import anomdiff as ad
 >>> x = ad.simulate("fbm", T=200, alpha=0.5, N=4, rng=0)
@@ -33,15 +34,26 @@ import numbers
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 
-from ._validate import as_int, as_rng, as_trajectories
-from .datasets import create_dataset, ergodic_labels, normalize
-from .models import MODELS
-
+# The backend is fixed when Keras is first imported: choose JAX unless the user chose.
 os.environ.setdefault("KERAS_BACKEND", "jax")
+
+try:
+    import keras
+    from keras import ops
+except ImportError as err:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        'anomdiff.ml needs Keras and a backend (JAX by default): pip install "anomdiff[ml]"'
+    ) from err
+
+from ._validate import as_int, as_rng, as_trajectories
+from .datasets import ergodic_labels, normalize
+from .models import MODELS
+from .datasets import create_dataset
 
 #: Shortest trajectory the networks accept (points).
 MIN_LENGTH = 20
@@ -55,94 +67,144 @@ PRETRAINED = {
 
 _DATA = Path(__file__).resolve().parent / "data"
 
+# Largest number of trajectory points sent through a network in one batch: the activations
+# of the wide layers take ~100 bytes per point, so this bounds the memory at a few 100 MB.
+_MAX_BATCH_POINTS = 2**20
+
 __all__ = [
+    "Increments", "TimeChannel", "LogMeanSquare",
     "tutorial_network", "build_regressor", "build_classifier", "ergodic_labels",
-    "prepare_data", "train", "evaluate_regression", "evaluate_classifier",
+    "network_input", "prepare_data", "train", "evaluate_regression", "evaluate_classifier",
     "load_pretrained", "predict_alpha", "predict_ergodic", "ergodicity_dataset", "set_seed",
     "MIN_LENGTH", "PRETRAINED",
 ]
 
 
-# ------------------------------------------------------------------ keras and custom layers
+# ------------------------------------------------------------------ custom layers
+
+# Registered as "anomdiff>ClassName": the shipped .keras files refer to them by that name.
 
 
-@functools.lru_cache(maxsize=None)
-def _keras():
-    """Import Keras (once) and register the custom layers."""
-    import keras
+@keras.saving.register_keras_serializable(package="anomdiff")
+class Increments(keras.layers.Layer):
+    """Positions (B, T, 1) -> increments (B, T-1, 1) divided by their rms over time.
 
-    _register_layers(keras)
-    return keras
+    Dividing by the rms makes the network blind to the scale of the positions, so raw and
+    normalized trajectories give the same output.
 
+    Parameters
+    ----------
+    *args, **kwargs
+        Passed to :class:`keras.layers.Layer` (e.g. ``name``).
 
-_LAYERS: dict = {}
+    See Also
+    --------
+    TimeChannel, LogMeanSquare : the other layers of :func:`build_regressor`.
 
+    Examples
+    --------
+    >>> x = np.array([[[0.0], [2.0], [0.0]]], dtype="float32")
+    >>> np.asarray(Increments()(x))[0, :, 0].round(3).tolist()
+    [1.0, -1.0]
+    """
 
-def _register_layers(keras):
-    ops = keras.ops
-    register = keras.saving.register_keras_serializable(package="anomdiff")
+    def call(self, x):
+        dx = x[:, 1:, :] - x[:, :-1, :]
+        std = ops.sqrt(ops.mean(ops.square(dx), axis=1, keepdims=True) + 1e-12)
+        return dx / std
 
-    class Increments(keras.layers.Layer):
-        """Positions (B, T, 1) -> increments (B, T-1, 1) divided by their std over time.
-
-        Dividing by the std makes the network blind to the scale of the positions, so raw
-        and normalized trajectories give the same output.
-        """
-
-        def call(self, x):
-            dx = x[:, 1:, :] - x[:, :-1, :]
-            std = ops.sqrt(ops.mean(ops.square(dx), axis=1, keepdims=True) + 1e-12)
-            return dx / std
-
-        def compute_output_shape(self, input_shape):
-            t = input_shape[1]
-            return (input_shape[0], None if t is None else t - 1, input_shape[2])
-
-    class TimeChannel(keras.layers.Layer):
-        """Append a channel that runs from -1 to 1 along time (lets pooled features see trends)."""
-
-        def call(self, x):
-            steps = ops.shape(x)[1]
-            ramp = ops.linspace(-1.0, 1.0, steps)
-            ramp = ops.cast(ops.reshape(ramp, (1, -1, 1)), x.dtype)
-            ramp = ops.broadcast_to(ramp, (ops.shape(x)[0], steps, 1))
-            return ops.concatenate([x, ramp], axis=-1)
-
-        def compute_output_shape(self, input_shape):
-            return (*input_shape[:2], input_shape[2] + 1)
-
-    class LogMeanSquare(keras.layers.Layer):
-        """log of the mean over time of each channel squared: (B, T, C) -> (B, C).
-
-        Filter-bank log powers like these are what spectral (Whittle) estimators of the
-        Hurst exponent use.
-        """
-
-        def call(self, x):
-            return ops.log(ops.mean(ops.square(x), axis=1) + 1e-6)
-
-        def compute_output_shape(self, input_shape):
-            return (input_shape[0], input_shape[2])
-
-    for cls in (Increments, TimeChannel, LogMeanSquare):
-        _LAYERS[cls.__name__] = register(cls)
+    def compute_output_shape(self, input_shape):
+        t = input_shape[1]
+        return (input_shape[0], None if t is None else t - 1, input_shape[2])
 
 
-def _layer(name):
-    _keras()
-    return _LAYERS[name]
+@keras.saving.register_keras_serializable(package="anomdiff")
+class TimeChannel(keras.layers.Layer):
+    """Append a channel that runs from -1 to 1 along time: (B, T, C) -> (B, T, C + 1).
+
+    Pooled features cannot tell early from late; this channel lets them see a variance that
+    drifts in time, as in scaled Brownian motion.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Passed to :class:`keras.layers.Layer` (e.g. ``name``).
+
+    See Also
+    --------
+    Increments, LogMeanSquare : the other layers of :func:`build_classifier`.
+
+    Examples
+    --------
+    >>> x = np.zeros((1, 3, 1), dtype="float32")
+    >>> np.asarray(TimeChannel()(x))[0, :, 1].tolist()
+    [-1.0, 0.0, 1.0]
+    """
+
+    def call(self, x):
+        steps = ops.shape(x)[1]
+        ramp = ops.linspace(-1.0, 1.0, steps)
+        ramp = ops.cast(ops.reshape(ramp, (1, -1, 1)), x.dtype)
+        ramp = ops.broadcast_to(ramp, (ops.shape(x)[0], steps, 1))
+        return ops.concatenate([x, ramp], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:2], input_shape[2] + 1)
 
 
-def set_seed(seed: int) -> None:
+@keras.saving.register_keras_serializable(package="anomdiff")
+class LogMeanSquare(keras.layers.Layer):
+    """log of the mean over time of each channel squared: (B, T, C) -> (B, C).
+
+    Filter-bank log powers like these are what spectral (Whittle) estimators of the Hurst
+    exponent use.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Passed to :class:`keras.layers.Layer` (e.g. ``name``).
+
+    See Also
+    --------
+    Increments, TimeChannel : the other layers of :func:`build_regressor`.
+
+    Examples
+    --------
+    >>> x = np.full((1, 4, 2), 2.0, dtype="float32")
+    >>> np.asarray(LogMeanSquare()(x)).round(3).tolist()
+    [[1.386, 1.386]]
+    """
+
+    def call(self, x):
+        return ops.log(ops.mean(ops.square(x), axis=1) + 1e-6)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])
+
+
+def set_seed(seed):
     """Seed Python, numpy and the Keras backend (``keras.utils.set_random_seed``).
 
     Call it before building a network to get the same initial weights every run.
+
+    Parameters
+    ----------
+    seed : int
+        A non-negative integer.
+
+    Returns
+    -------
+    None
+
+    See Also
+    --------
+    train : its ``rng`` seeds the shuffling of batches.
 
     Examples
     --------
     >>> set_seed(0)
     """
-    _keras().utils.set_random_seed(as_int(seed, "seed", 0))
+    keras.utils.set_random_seed(as_int(seed, "seed", 0))
 
 
 # ------------------------------------------------------------------ networks
@@ -150,13 +212,6 @@ def set_seed(seed: int) -> None:
 
 def tutorial_network(T):
     """The AnDi tutorial's CNN for trajectories of fixed length ``T``, compiled.
-
-    Conv1D(3, 3) -> Conv1D(8, 5) -> Conv1D(3, 2), each with ReLU, "uniform" initializer and
-    L2(1e-3); Flatten; Dense(128, sigmoid, L2(1e-3)); BatchNormalization; Dense(1, linear).
-    Loss: mean absolute error; optimizer: Adam; metric "mae" (the loss without the L2
-    penalties). Input: normalized positions, shape (T, 1). Train it with ``batch_size=32``:
-    with larger batches its BatchNormalization makes the validation error jump a lot from
-    one epoch to the next.
 
     Parameters
     ----------
@@ -166,6 +221,20 @@ def tutorial_network(T):
     Returns
     -------
     keras.Model
+        Input shape (None, T, 1) (see :func:`network_input`), output shape (None, 1).
+
+    See Also
+    --------
+    build_regressor : a network for any length, closer to the Cramér-Rao bound.
+    train : fit it.
+
+    Notes
+    -----
+    Conv1D(3, 3) -> Conv1D(8, 5) -> Conv1D(3, 2), each with ReLU, "uniform" initializer and
+    L2(1e-3); Flatten; Dense(128, sigmoid, L2(1e-3)); BatchNormalization; Dense(1, linear).
+    Loss: mean absolute error; optimizer: Adam; metric "mae" (the loss without the L2
+    penalties). Train it with ``batch_size=32``: with larger batches its BatchNormalization
+    makes the validation error jump a lot from one epoch to the next.
 
     Examples
     --------
@@ -174,7 +243,6 @@ def tutorial_network(T):
     ((None, 200, 1), (None, 1))
     """
     T = as_int(T, "T", MIN_LENGTH)
-    keras = _keras()
     L = keras.layers
     reg = keras.regularizers.L2(1e-3)
     conv = dict(activation="relu", kernel_initializer="uniform", kernel_regularizer=reg)
@@ -198,20 +266,19 @@ def tutorial_network(T):
 
 def _trunk(time_channel: bool, filters: int = 32, dilations=(1, 2, 4, 8, 16, 32)):
     """Dilated residual CNN on normalized increments -> pooled feature vector."""
-    keras = _keras()
     L = keras.layers
     inp = keras.Input((None, 1), name="positions")
-    h = _layer("Increments")(name="increments")(inp)
+    h = Increments(name="increments")(inp)
     if time_channel:
-        h = _layer("TimeChannel")(name="time")(h)
+        h = TimeChannel(name="time")(h)
     h = L.Conv1D(filters, 3, padding="causal", name="stem")(h)
-    powers = [_layer("LogMeanSquare")(name="logpow_stem")(h)]
+    powers = [LogMeanSquare(name="logpow_stem")(h)]
     for d in dilations:
         y = L.Conv1D(filters, 3, dilation_rate=d, padding="causal", activation="relu",
                      name=f"dil{d}")(h)
         y = L.Conv1D(filters, 1, name=f"mix{d}")(y)
         h = L.Add(name=f"res{d}")([h, y])
-        powers.append(_layer("LogMeanSquare")(name=f"logpow{d}")(h))
+        powers.append(LogMeanSquare(name=f"logpow{d}")(h))
     feats = L.Concatenate(name="features")(
         powers + [L.GlobalAveragePooling1D(name="mean")(L.Activation("relu")(h))]
     )
@@ -223,16 +290,29 @@ def _trunk(time_channel: bool, filters: int = 32, dilations=(1, 2, 4, 8, 16, 32)
 def build_regressor(*, learning_rate=1e-3):
     """A better exponent regressor for any length T >= 20, compiled with MAE loss.
 
-    Architecture: increments of the positions divided by their std (so the scale of the
-    input does not matter) -> causal Conv1D stem -> six residual blocks of dilated Conv1D
-    (dilations 1, 2, ..., 32, ReLU) -> per-block log mean power of every channel (a learned
-    filter bank, as in spectral Hurst estimators) and global average pooling -> Dense(64) ->
-    Dense(32) -> Dense(1). About 25 000 weights. Input shape (None, 1): any length.
-
     Parameters
     ----------
-    learning_rate : float or keras schedule
+    learning_rate : float or keras.optimizers.schedules.LearningRateSchedule, default 1e-3
         Adam learning rate.
+
+    Returns
+    -------
+    keras.Model
+        Input shape (None, None, 1): any length; output shape (None, 1).
+
+    See Also
+    --------
+    build_classifier : the same trunk with a sigmoid output.
+    tutorial_network : the AnDi tutorial's fixed-length CNN.
+
+    Notes
+    -----
+    Increments of the positions divided by their rms (:class:`Increments`, so the scale of
+    the input does not matter) -> causal Conv1D stem -> six residual blocks of dilated
+    Conv1D (dilations 1, 2, ..., 32, ReLU; receptive field 127 steps) -> per-block log mean
+    power of every channel (:class:`LogMeanSquare`, a learned filter bank as in spectral
+    Hurst estimators) and global average pooling -> Dense(64) -> Dense(32) -> Dense(1).
+    About 25 000 weights.
 
     Examples
     --------
@@ -240,7 +320,6 @@ def build_regressor(*, learning_rate=1e-3):
     >>> net.input_shape, net.output_shape
     ((None, None, 1), (None, 1))
     """
-    keras = _keras()
     inp, z = _trunk(time_channel=False)
     out = keras.layers.Dense(1, name="alpha")(z)
     model = keras.Model(inp, out, name="alpha_regressor")
@@ -251,10 +330,26 @@ def build_regressor(*, learning_rate=1e-3):
 def build_classifier(*, learning_rate=1e-3):
     """Ergodic (1) versus non-ergodic (0) classifier for any length T >= 20, compiled.
 
-    Same trunk as :func:`build_regressor` plus a channel marking the time within the
-    trajectory (so the network can see a variance that drifts in time, as in SBM), and a
-    sigmoid output: the probability that the motion is ergodic. Loss: binary cross-entropy;
-    metric: accuracy.
+    Parameters
+    ----------
+    learning_rate : float or keras.optimizers.schedules.LearningRateSchedule, default 1e-3
+        Adam learning rate.
+
+    Returns
+    -------
+    keras.Model
+        Input shape (None, None, 1); output (None, 1): the probability of being ergodic.
+
+    See Also
+    --------
+    build_regressor : the same trunk for the exponent.
+    predict_ergodic : the shipped, pretrained classifier.
+
+    Notes
+    -----
+    The trunk of :func:`build_regressor` plus a channel marking the time within the
+    trajectory (:class:`TimeChannel`, so the network can see a variance that drifts in
+    time, as in SBM), and a sigmoid output. Loss: binary cross-entropy; metric: accuracy.
 
     Examples
     --------
@@ -262,7 +357,6 @@ def build_classifier(*, learning_rate=1e-3):
     >>> net.output_shape
     (None, 1)
     """
-    keras = _keras()
     inp, z = _trunk(time_channel=True)
     out = keras.layers.Dense(1, activation="sigmoid", name="p_ergodic")(z)
     model = keras.Model(inp, out, name="ergodic_classifier")
@@ -272,6 +366,62 @@ def build_classifier(*, learning_rate=1e-3):
 
 
 # ------------------------------------------------------------------ data
+
+
+def _normalized(trajs, name="trajs", immobile_value=np.nan):
+    """Checked positions -> (normalized float32 (N, T, 1), immobile rows, was_1d), no warning."""
+    if isinstance(trajs, (str, bytes)) or trajs is None:
+        raise TypeError(f"{name}: expected an array of positions, shape (N, T) or (T,), got {trajs!r}.")
+    x, was_1d = as_trajectories(trajs, name=name, min_length=MIN_LENGTH)
+    immobile = np.all(x[:, 1:] == x[:, :1], axis=1)
+    with warnings.catch_warnings():
+        # Immobile rows are reported by the caller, once.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        z = normalize(x)
+    z = z.astype(np.float32)[..., np.newaxis]
+    z[immobile] = immobile_value
+    return z, immobile, was_1d
+
+
+def _warn_immobile(immobile, what):
+    if immobile.any():
+        warnings.warn(
+            f"trajs: {int(immobile.sum())} immobile trajectory(ies) (all positions equal) carry "
+            f"no information; their {what} is NaN.", RuntimeWarning, stacklevel=3)
+
+
+def network_input(trajs):
+    """Trajectories -> the input every network of this module reads.
+
+    Each trajectory's increments are divided by their standard deviation and re-summed from
+    0 (:func:`anomdiff.normalize`), then a channel axis is added, in float32.
+
+    Parameters
+    ----------
+    trajs : array_like, shape (N, T) or (T,)
+        Raw positions, any scale, T >= 20, finite.
+
+    Returns
+    -------
+    ndarray of float32, shape (N, T, 1)
+        One trajectory (shape (T,)) gives shape (1, T, 1). Rows of immobile trajectories
+        (all positions equal) are NaN, with a ``RuntimeWarning``.
+
+    See Also
+    --------
+    anomdiff.normalize : the normalization.
+    prepare_data : inputs and targets from a dataset.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> x = network_input(ad.simulate("fbm", 50, 0.5, 3, rng=0))
+    >>> x.shape, x.dtype.name, float(x[0, 0, 0])
+    ((3, 50, 1), 'float32', 0.0)
+    """
+    z, immobile, _ = _normalized(trajs)
+    _warn_immobile(immobile, "input")
+    return z
 
 
 def _as_dataset(dataset) -> np.ndarray:
@@ -295,38 +445,44 @@ def _as_dataset(dataset) -> np.ndarray:
     return data
 
 
-def _as_inputs(trajs, name="trajs") -> tuple[np.ndarray, bool]:
-    """Raw positions -> normalized float32 array (N, T, 1), and whether input was 1-D."""
-    if isinstance(trajs, (str, bytes)) or trajs is None:
-        raise TypeError(f"{name}: expected an array of positions, shape (N, T) or (T,), got {trajs!r}.")
-    x, was_1d = as_trajectories(trajs, name=name, min_length=MIN_LENGTH)
-    return normalize(x)[..., np.newaxis].astype(np.float32), was_1d
-
-
 def prepare_data(dataset, target="alpha", *, validation=0.2, rng=None):
     """Turn a :func:`anomdiff.create_dataset` array into network inputs and targets.
-
-    Rows are shuffled with ``rng``, then split: the last ``round(validation * rows)``
-    shuffled rows are the validation set. Inputs are normalized positions
-    (:func:`anomdiff.normalize`) of shape (n, T, 1); every array is built from the same
-    permutation, so the two tutorial bugs (a validation set reshaped with the training
-    count, and ergodicity labels all 0) cannot happen.
 
     Parameters
     ----------
     dataset : array_like, shape (rows, 2 + T)
         Column 0 model label, column 1 exponent, then T >= 20 positions.
-    target : {"alpha", "ergodic"}
-        Exponent (float32) or ergodicity label (1 for FBM and LW, 0 otherwise; int32).
-    validation : float
+    target : {"alpha", "ergodic"}, default "alpha"
+        Exponent (float32) or ergodicity label (1 ergodic, 0 not, from
+        :func:`anomdiff.ergodic_labels`; int32).
+    validation : float, default 0.2
         Fraction of rows held out, 0 <= validation < 1 (0 gives empty validation arrays).
     rng : int, numpy.random.Generator or None
         Seed of the shuffle.
 
     Returns
     -------
-    x_train, y_train, x_val, y_val : ndarray
-        Shapes (n_train, T, 1), (n_train,), (n_val, T, 1), (n_val,).
+    x_train : ndarray of float32, shape (n_train, T, 1)
+        Network input (:func:`network_input`).
+    y_train : ndarray, shape (n_train,)
+        Targets.
+    x_val : ndarray of float32, shape (n_val, T, 1)
+        Validation input.
+    y_val : ndarray, shape (n_val,)
+        Validation targets.
+
+    See Also
+    --------
+    network_input : the input of a set of trajectories.
+    train : fit a network on these arrays.
+
+    Notes
+    -----
+    Rows are shuffled with ``rng``, then split: the last ``round(validation * rows)``
+    shuffled rows are the validation set. Every array is built from the same permutation,
+    so the two tutorial bugs (a validation set reshaped with the training count, and
+    ergodicity labels all 0) cannot happen. Immobile trajectories (e.g. a CTRW that never
+    jumped) are valid samples: their input is all zeros.
 
     Examples
     --------
@@ -348,33 +504,54 @@ def prepare_data(dataset, target="alpha", *, validation=0.2, rng=None):
         raise ValueError(f"validation: leaves no training rows out of {n}; use a smaller fraction.")
     order = as_rng(rng).permutation(n)
     data = data[order]
-    x = normalize(data[:, 2:])[..., np.newaxis].astype(np.float32)
+    # A trajectory that never moved (e.g. a CTRW that never jumped) is a valid sample.
+    x = _normalized(data[:, 2:], "dataset", immobile_value=0.0)[0]
     if target == "alpha":
         y = data[:, 1].astype(np.float32)
     else:
-        y = ergodic_labels(data[:, 0]).astype(np.int32)
+        y = _ergodic_targets(data).astype(np.int32)
     cut = n - n_val
     return x[:cut], y[:cut], x[cut:], y[cut:]
+
+
+def _ergodic_targets(data):
+    """Ergodicity labels of dataset rows: ergodic models, and every model at alpha = 1."""
+    # At alpha = 1 SBM is Brownian motion and CTRW/ATTM/LW have finite mean renewal times.
+    return np.maximum(ergodic_labels(data[:, 0]), data[:, 1] == 1.0).astype(np.int64)
 
 
 def ergodicity_dataset(T, N, *, rng=None):
     """A balanced ergodic/non-ergodic dataset on the tutorial's grid.
 
-    Subdiffusive exponents 0.1, 0.2, ..., 1.0 for ATTM, CTRW, FBM and SBM; superdiffusive
-    1.0, 1.1, ..., 2.0 for FBM, Lévy walk and SBM (pairs a model does not admit are left
-    out). ``N`` trajectories per (model, exponent) pair are simulated, then rows of the larger
-    class are dropped at random so that both classes have the same size.
+    Parameters
+    ----------
+    T : int
+        Trajectory length (>= 20).
+    N : int
+        Trajectories per (model, exponent) pair (>= 1).
+    rng : int, numpy.random.Generator or None
+        Seed.
 
     Returns
     -------
     ndarray, shape (rows, 2 + T)
         As :func:`anomdiff.create_dataset`, sorted by model label then exponent.
 
+    See Also
+    --------
+    prepare_data : inputs and labels from it.
+
+    Notes
+    -----
+    Subdiffusive exponents 0.1, 0.2, ..., 1.0 for ATTM, CTRW, FBM and SBM; superdiffusive
+    1.0, 1.1, ..., 2.0 for FBM, Lévy walk and SBM (pairs a model does not admit are left
+    out). Every model is ergodic at alpha = 1. Rows of the larger class are dropped at
+    random so that both classes have the same size.
+
     Examples
     --------
     >>> d = ergodicity_dataset(50, 4, rng=0)
-    >>> from anomdiff import ergodic_labels
-    >>> int(ergodic_labels(d[:, 0]).sum()) * 2 == len(d)
+    >>> int(_ergodic_targets(d).sum()) * 2 == len(d)
     True
     """
     T = as_int(T, "T", MIN_LENGTH)
@@ -386,7 +563,7 @@ def ergodicity_dataset(T, N, *, rng=None):
         create_dataset(T, N, sub, ["attm", "ctrw", "fbm", "sbm"], rng=gen),
         create_dataset(T, N, sup, ["fbm", "lw", "sbm"], rng=gen, skip_invalid=True),
     ])
-    erg = ergodic_labels(data[:, 0]).astype(bool)
+    erg = _ergodic_targets(data).astype(bool)
     idx_e, idx_n = np.flatnonzero(erg), np.flatnonzero(~erg)
     k = min(idx_e.size, idx_n.size)
     keep = np.concatenate([gen.choice(idx_e, k, replace=False), gen.choice(idx_n, k, replace=False)])
@@ -397,21 +574,22 @@ def ergodicity_dataset(T, N, *, rng=None):
 # ------------------------------------------------------------------ training
 
 
-def _progress_callback(keras, epochs: int):
-    class Progress(keras.callbacks.Callback):
-        """One compact line per epoch: loss, metrics and seconds."""
+class _Progress(keras.callbacks.Callback):
+    """One compact line per epoch: loss, metrics and seconds."""
 
-        def on_epoch_begin(self, epoch, logs=None):
-            self._t0 = time.perf_counter()
+    def __init__(self, epochs: int):
+        super().__init__()
+        self.epochs = epochs
 
-        def on_epoch_end(self, epoch, logs=None):
-            logs = logs or {}
-            parts = " ".join(f"{k}={float(v):.4f}" for k, v in logs.items() if k != "learning_rate")
-            width = len(str(epochs))
-            print(f"epoch {epoch + 1:>{width}}/{epochs}  {parts}  ({time.perf_counter() - self._t0:.1f}s)",
-                  file=sys.stdout, flush=True)
+    def on_epoch_begin(self, epoch, logs=None):
+        self._t0 = time.perf_counter()
 
-    return Progress()
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        parts = " ".join(f"{k}={float(v):.4f}" for k, v in logs.items() if k != "learning_rate")
+        width = len(str(self.epochs))
+        print(f"epoch {epoch + 1:>{width}}/{self.epochs}  {parts}  ({time.perf_counter() - self._t0:.1f}s)",
+              file=sys.stdout, flush=True)
 
 
 def train(model, x_train, y_train, x_val, y_val, *, epochs, batch_size=128, verbose=True, rng=None,
@@ -422,25 +600,36 @@ def train(model, x_train, y_train, x_val, y_val, *, epochs, batch_size=128, verb
     ----------
     model : keras.Model
         A compiled network (e.g. from :func:`tutorial_network` or :func:`build_regressor`).
-    x_train, y_train, x_val, y_val : ndarray
-        As returned by :func:`prepare_data`; the validation arrays may be empty.
+    x_train : ndarray, shape (n, T, 1)
+        Training input, as returned by :func:`prepare_data`.
+    y_train : ndarray, shape (n,)
+        Training targets.
+    x_val : ndarray, shape (m, T, 1)
+        Validation input; may be empty (m = 0).
+    y_val : ndarray, shape (m,)
+        Validation targets.
     epochs : int
         Passes over the training data (>= 1).
-    batch_size : int
+    batch_size : int, default 128
         Trajectories per gradient step.
-    verbose : bool
+    verbose : bool, default True
         Print one short line per epoch (fits a notebook cell).
     rng : int, numpy.random.Generator or None
         Seed for the shuffling of batches (``keras.utils.set_random_seed``); it does not
         re-initialize weights that already exist (seed before building the network for that,
         e.g. with :func:`set_seed`).
-    callbacks : list, optional
+    callbacks : list of keras.callbacks.Callback, optional
         Extra Keras callbacks.
 
     Returns
     -------
     dict
         ``{"loss": [...], "val_loss": [...], ...}``, one value per epoch.
+
+    See Also
+    --------
+    prepare_data : the arrays.
+    evaluate_regression, evaluate_classifier : score the trained network.
 
     Examples
     --------
@@ -451,7 +640,6 @@ def train(model, x_train, y_train, x_val, y_val, *, epochs, batch_size=128, verb
     >>> sorted(hist), len(hist["loss"])
     (['loss', 'mae', 'val_loss', 'val_mae'], 2)
     """
-    keras = _keras()
     if not isinstance(model, keras.Model):
         raise TypeError(f"model: expected a compiled keras.Model, got {type(model).__name__}.")
     epochs = as_int(epochs, "epochs", 1)
@@ -468,7 +656,7 @@ def train(model, x_train, y_train, x_val, y_val, *, epochs, batch_size=128, verb
                  else as_rng(rng).integers(2**31 - 1))
     cbs = list(callbacks or [])
     if verbose:
-        cbs.append(_progress_callback(keras, epochs))
+        cbs.append(_Progress(epochs))
     hist = model.fit(
         xt, yt, validation_data=(xv, yv) if xv.shape[0] else None,
         epochs=epochs, batch_size=batch_size, verbose=0, callbacks=cbs, shuffle=True,
@@ -517,18 +705,32 @@ def _as_vector(values, name) -> np.ndarray:
     return arr
 
 
+# Exponents at which the Cramér-Rao bound is evaluated for evaluate_regression (then
+# interpolated): it varies slowly with alpha, and each evaluation costs O(T^2) or more.
+_CRLB_GRID = np.linspace(0.02, 1.98, 50)
+
+
+@functools.lru_cache(maxsize=64)
+def _crlb_on_grid(T: int) -> np.ndarray:
+    from .theory import fbm_crlb
+
+    return np.asarray(fbm_crlb(_CRLB_GRID, T), dtype=np.float64)
+
+
 def evaluate_regression(alpha_true, alpha_pred, *, T=None, bins=np.linspace(0.0, 2.0, 11)):
     """Mean absolute error overall and per exponent bin, next to the Cramér-Rao limit.
 
     Parameters
     ----------
-    alpha_true, alpha_pred : array_like, shape (n,)
+    alpha_true : array_like, shape (n,)
+        True exponents.
+    alpha_pred : array_like, shape (n,)
+        Estimated exponents.
     T : int, optional
         Trajectory length. If given (and the data are FBM), each bin also reports
-        ``sqrt(2 / pi) * fbm_crlb(alpha, T)`` averaged over the bin's true exponents: the MAE of
-        an unbiased Gaussian estimator that reaches the Cramér-Rao bound.
-    bins : array_like
-        Bin edges for the true exponent (default: 10 bins of width 0.2 on [0, 2]).
+        ``sqrt(2 / pi) * fbm_crlb(alpha, T)`` averaged over the bin's true exponents.
+    bins : array_like, default 10 bins of width 0.2 on [0, 2]
+        Bin edges for the true exponent (increasing).
 
     Returns
     -------
@@ -536,6 +738,19 @@ def evaluate_regression(alpha_true, alpha_pred, *, T=None, bins=np.linspace(0.0,
         ``"mae"`` (float), ``"bias"`` (mean of pred - true), and ``"bins"``: a dict of arrays
         ``"center"``, ``"count"``, ``"mae"`` and, when ``T`` is given, ``"crlb_mae"``
         (NaN for empty bins).
+
+    See Also
+    --------
+    anomdiff.theory.fbm_crlb : the Cramér-Rao bound.
+    evaluate_classifier : the same for the ergodicity classifier.
+
+    Notes
+    -----
+    ``sqrt(2 / pi) * sigma_CRB`` is the mean absolute error of an unbiased Gaussian
+    estimator whose standard deviation reaches the bound: a reference, not a bound on the
+    MAE (a biased estimator can beat it). The bound is computed on a grid of 50 exponents in
+    [0.02, 1.98] (cached per T) and interpolated linearly, to within 0.5 % of the exact
+    value; true exponents outside the grid use its end values.
 
     Examples
     --------
@@ -551,24 +766,21 @@ def evaluate_regression(alpha_true, alpha_pred, *, T=None, bins=np.linspace(0.0,
     if edges.size < 2 or np.any(np.diff(edges) <= 0):
         raise ValueError("bins: expected at least two increasing bin edges.")
     err = np.abs(p - t)
-    which = np.digitize(t, edges[1:-1])  # last bin closed on the right
-    inside = (t >= edges[0]) & (t <= edges[-1])
     nb = edges.size - 1
-    count = np.array([np.sum(inside & (which == b)) for b in range(nb)])
-    mae = np.array([err[inside & (which == b)].mean() if count[b] else np.nan for b in range(nb)])
+    which = np.digitize(t, edges[1:-1])  # last bin closed on the right
+    which[(t < edges[0]) | (t > edges[-1])] = nb  # outside every bin
+    count = np.bincount(which, minlength=nb + 1)[:nb]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mae = np.bincount(which, weights=err, minlength=nb + 1)[:nb] / count
     table = {"center": 0.5 * (edges[1:] + edges[:-1]), "count": count, "mae": mae}
     if T is not None:
-        from .theory import fbm_crlb
-
         T = as_int(T, "T", 3)
-        crlb = np.full(nb, np.nan)
-        for b in range(nb):
-            sel = t[inside & (which == b)]
-            sel = sel[(sel > 0) & (sel < 2)]
-            if sel.size:
-                # Cached per value; round so that continuous exponents reuse the cache.
-                crlb[b] = np.mean(fbm_crlb(np.round(sel, 2).clip(0.01, 1.99), T)) * math.sqrt(2 / math.pi)
-        table["crlb_mae"] = crlb
+        ok = (t > 0) & (t < 2)
+        crlb = np.interp(t, _CRLB_GRID, _crlb_on_grid(T)) * math.sqrt(2 / math.pi)
+        sel = np.where(ok, which, nb)
+        n_ok = np.bincount(sel, minlength=nb + 1)[:nb]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            table["crlb_mae"] = np.bincount(sel, weights=np.where(ok, crlb, 0.0), minlength=nb + 1)[:nb] / n_ok
     return {"mae": float(err.mean()), "bias": float(np.mean(p - t)), "bins": table}
 
 
@@ -581,10 +793,12 @@ def evaluate_classifier(y_true, prob, *, model_labels=None, alphas=None, thresho
         1 = ergodic.
     prob : array_like, shape (n,)
         Predicted probability of being ergodic.
-    model_labels, alphas : array_like, shape (n,), optional
-        Model label (0..4) and exponent of every sample, for the per-group table.
-    threshold : float
-        ``prob >= threshold`` counts as ergodic.
+    model_labels : array_like of int, shape (n,), optional
+        Model label (0..4, index into :data:`anomdiff.MODELS`) of every sample.
+    alphas : array_like, shape (n,), optional
+        Exponent of every sample (needs ``model_labels``).
+    threshold : float, default 0.5
+        ``prob >= threshold`` counts as ergodic; 0 < threshold < 1.
 
     Returns
     -------
@@ -593,6 +807,11 @@ def evaluate_classifier(y_true, prob, *, model_labels=None, alphas=None, thresho
         1 ergodic), columns predicted class; ``"per_model"``: {model name: accuracy} and
         ``"per_group"``: {(model name, alpha): accuracy} when ``model_labels`` is given
         (``alphas`` needed for the second).
+
+    See Also
+    --------
+    predict_ergodic : the probabilities of the shipped classifier.
+    evaluate_regression : the same for exponents.
 
     Examples
     --------
@@ -643,7 +862,6 @@ def evaluate_classifier(y_true, prob, *, model_labels=None, alphas=None, thresho
 
 @functools.lru_cache(maxsize=None)
 def _load_cached(name: str):
-    keras = _keras()
     path = _DATA / PRETRAINED[name]
     if not path.exists():
         raise FileNotFoundError(
@@ -663,16 +881,24 @@ def load_pretrained(name):
         (used by :func:`predict_alpha`); ``"alpha_fbm_noisy"``: the same network trained on
         FBM with localization noise of std ~ U(0, 1) in units of the step std (use it for
         noisy tracks); ``"ergodic"``: ergodic/non-ergodic classifier trained on the tutorial's
-        grid of all five models, T = 200 (used by :func:`predict_ergodic`). All accept any
-        T >= 20 (most accurate near T = 200) and expect normalized positions of shape
-        (n, T, 1), e.g. ``ad.normalize(x)[..., None]``. Training settings and validation
-        scores are in the JSON file next to each model in ``anomdiff/data``.
+        grid of all five models, T = 200 (used by :func:`predict_ergodic`).
 
     Returns
     -------
     keras.Model
         Not compiled; compile it before further training. The model is cached, so repeated
         calls return the same object.
+
+    See Also
+    --------
+    network_input : what the networks read.
+    predict_alpha, predict_ergodic : use them directly.
+
+    Notes
+    -----
+    All accept any T >= 20 (most accurate near T = 200) and read :func:`network_input`.
+    Training settings, validation scores and reference outputs are in the JSON file next to
+    each model in ``anomdiff/data``; ``scripts/train_pretrained.py`` retrains them.
 
     Examples
     --------
@@ -688,15 +914,27 @@ def load_pretrained(name):
 
 
 def _predict(model, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
-    # Batches are padded to a few fixed sizes (powers of two up to ``batch_size``) so that
-    # the compiled predict function is reused across calls instead of retraced.
-    n = x.shape[0]
-    size = batch_size if n >= batch_size else max(8, 1 << (n - 1).bit_length())
-    pad = -n % size
-    if pad:
-        x = np.concatenate([x, np.zeros((pad, *x.shape[1:]), x.dtype)])
-    out = [np.asarray(model.predict_on_batch(x[i:i + size])) for i in range(0, x.shape[0], size)]
-    return np.concatenate(out)[:n, 0].astype(np.float64)
+    """Network output (first unit) for input ``x`` (n, T, 1), in bounded memory."""
+    n, T = x.shape[:2]
+    # Batches hold at most _MAX_BATCH_POINTS points (memory) and are padded to a few fixed
+    # sizes (powers of two) so that the compiled predict function is reused, not retraced.
+    cap = 1 << max(0, (_MAX_BATCH_POINTS // max(T, 1)).bit_length() - 1)
+    size = min(batch_size, cap, max(8, 1 << max(0, (n - 1).bit_length())))
+    out = np.empty(n, dtype=np.float64)
+    for i in range(0, n, size):
+        chunk = x[i:i + size]
+        if chunk.shape[0] < size:
+            chunk = np.concatenate([chunk, np.zeros((size - chunk.shape[0], *x.shape[1:]), x.dtype)])
+        out[i:i + size] = np.asarray(model.predict_on_batch(chunk))[: n - i, 0]
+    return out
+
+
+def _predict_trajs(name, trajs, what):
+    z, immobile, was_1d = _normalized(trajs, immobile_value=0.0)  # output replaced by NaN
+    _warn_immobile(immobile, what)
+    out = _predict(load_pretrained(name), z)
+    out[immobile] = np.nan
+    return out, was_1d
 
 
 def predict_alpha(trajs):
@@ -709,7 +947,19 @@ def predict_alpha(trajs):
 
     Returns
     -------
-    ndarray, shape (N,), or float for a single trajectory.
+    ndarray, shape (N,), or float
+        The exponents; a float for one trajectory of shape (T,). Immobile trajectories (all
+        positions equal) give NaN and one ``RuntimeWarning``.
+
+    See Also
+    --------
+    anomdiff.fit_alpha : the TA-MSD fit.
+    load_pretrained : the network ("alpha_fbm").
+
+    Notes
+    -----
+    Memory is bounded whatever T: trajectories go through the network in batches of at
+    most 2**20 points (about 0.3 GB of activations at T = 10**6).
 
     Examples
     --------
@@ -718,8 +968,7 @@ def predict_alpha(trajs):
     >>> bool(abs(predict_alpha(1000 * x).mean() - 1.5) < 0.05)
     True
     """
-    x, was_1d = _as_inputs(trajs)
-    out = _predict(load_pretrained("alpha_fbm"), x)
+    out, was_1d = _predict_trajs("alpha_fbm", trajs, "exponent")
     return float(out[0]) if was_1d else out
 
 
@@ -730,12 +979,20 @@ def predict_ergodic(trajs, *, return_probability=False):
     ----------
     trajs : array_like, shape (N, T) or (T,)
         Raw positions, any scale, T >= 20, finite.
-    return_probability : bool
+    return_probability : bool, default False
         Return the probability of being ergodic instead of 0/1.
 
     Returns
     -------
-    ndarray, shape (N,), of int (0/1) or float probabilities; a scalar for one trajectory.
+    ndarray, shape (N,), or scalar
+        int 0/1 labels, or float probabilities with ``return_probability``; a scalar for
+        one trajectory of shape (T,). Immobile trajectories give probability NaN (label
+        -1) and one ``RuntimeWarning``.
+
+    See Also
+    --------
+    anomdiff.eb : the ergodicity-breaking parameter, a classical indicator.
+    load_pretrained : the network ("ergodic").
 
     Examples
     --------
@@ -744,9 +1001,9 @@ def predict_ergodic(trajs, *, return_probability=False):
     >>> bool(predict_ergodic(x).mean() < 0.2)
     True
     """
-    x, was_1d = _as_inputs(trajs)
-    prob = np.clip(_predict(load_pretrained("ergodic"), x), 0.0, 1.0)
-    out = prob if return_probability else (prob >= 0.5).astype(np.int64)
-    if was_1d:
-        return float(out[0]) if return_probability else int(out[0])
-    return out
+    out, was_1d = _predict_trajs("ergodic", trajs, "probability")
+    prob = np.clip(out, 0.0, 1.0)
+    if return_probability:
+        return float(prob[0]) if was_1d else prob
+    labels = np.where(np.isnan(prob), -1, prob >= 0.5).astype(np.int64)
+    return int(labels[0]) if was_1d else labels

@@ -67,7 +67,7 @@ def noisy_regression(seed, n, sigma=0.5):
     x = np.concatenate([ad.simulate("fbm", T, a, 10, rng=rng) for a in alphas])
     y = np.repeat(alphas, 10)
     noisy = ad.add_localization_noise(x, sigma, rng=rng)
-    inputs = ad.normalize(noisy)[..., None].astype(np.float32)
+    inputs = ml.network_input(noisy)
     mae_noisy = np.mean(np.abs(ml._predict(ml.load_pretrained("alpha_fbm_noisy"), inputs) - y))
     mae_plain = np.mean(np.abs(ml.predict_alpha(noisy) - y))
     fit = ad.fit_alpha(noisy, np.arange(1, 11), sigma=sigma)
@@ -80,7 +80,7 @@ def noisy_regression(seed, n, sigma=0.5):
 
 def classification(seed, n_pair):
     data = ml.ergodicity_dataset(T, n_pair, rng=seed)
-    y = ad.ergodic_labels(data[:, 0])
+    y = ml._ergodic_targets(data)  # every model ergodic at alpha = 1
     prob = ml.predict_ergodic(data[:, 2:], return_probability=True)
     r = ml.evaluate_classifier(y, prob, model_labels=data[:, 0], alphas=data[:, 1])
     print(f"\n2. Ergodic vs non-ergodic, T = {T}, tutorial grid, balanced, {len(y)} trajectories (seed {seed})")
@@ -99,7 +99,7 @@ def classification(seed, n_pair):
 
 
 def tutorial_training(seed, max_epochs=100, batch_size=32):
-    keras = ml._keras()
+    keras = ml.keras
     data = ad.create_dataset(T, 250, np.round(np.linspace(0.05, 1.95, 40), 4), "fbm", rng=seed)
     x_tr, y_tr, x_va, y_va = ml.prepare_data(data, rng=seed)
 
@@ -128,7 +128,7 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="small test sets")
     parser.add_argument("--seed", type=int, default=20261127, help="base seed (fresh by default)")
     args = parser.parse_args()
-    keras = ml._keras()
+    keras = ml.keras
     print(f"anomdiff.ml benchmark: keras {keras.__version__}, backend {keras.backend.backend()}, "
           f"{os.cpu_count()} CPUs")
     mae = regression(args.seed, 2000 if args.quick else 20000)
