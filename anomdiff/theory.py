@@ -1,160 +1,837 @@
-"""Analytic results: ensemble-MSD laws of the five models, EB of CTRW, FBM Cramér-Rao bound.
+"""Analytic results: MSD laws, the ergodicity-breaking parameter EB, the FBM Cramér-Rao bound.
 
 Every law here is for the simulators in :mod:`anomdiff.models` with their units (unit time
 step, the position scales fixed there), so plots can draw theory lines without fitting.
 
-=====  ==============================================================  ===========
-model  ensemble MSD <x^2(t)>                                           status
-=====  ==============================================================  ===========
-fbm    t**alpha                                                        exact
-sbm    t**alpha                                                        exact
-ctrw   t**alpha / Gamma(1 + alpha)                                     exact
-attm   2 <D tau> (1 + t**alpha / Gamma(1 + alpha))                     t >> 1
-lw     closed form of :func:`msd_lw`, ~ 2 t**alpha / (sigma alpha (alpha-1))  exact
-=====  ==============================================================  ===========
+=====  ================================================================  ===========
+model  ensemble MSD <|x(t)|^2> in d dimensions                            status
+=====  ================================================================  ===========
+fbm    d t**alpha                                                        exact
+sbm    d t**alpha                                                        exact
+ctrw   d t**alpha / Gamma(1 + alpha)                                     exact
+attm   2 d <D tau> (1 + t**alpha / Gamma(1 + alpha))                     t >> 1
+lw     closed form of :func:`msd` (equilibrium start), ~ 2 t**alpha      exact
+       / (sigma alpha (alpha - 1)); the same in every d (unit speed)
+=====  ================================================================  ===========
+
+The ergodicity-breaking parameter EB(t) = Var(m) / <m>**2 of the time-averaged MSD m of
+trajectories of t points is given by :func:`eb` (finite t) and :func:`eb_limit` (t -> oo):
+
+=====  ===================================  ==========================================
+model  EB limit t -> oo                     finite t (:func:`eb`)
+=====  ===================================  ==========================================
+fbm    0                                    exact (Gaussian)
+sbm    0                                    exact (Gaussian)
+ctrw   2 Gamma(1+a)**2/Gamma(1+2a) - 1      leading order in 1/t**alpha (derived here)
+attm   the CTRW value (derived here)        not available (ValueError)
+lw     0                                    not available (ValueError)
+=====  ===================================  ==========================================
 """
 
 from __future__ import annotations
 
 import functools
+import math
+import numbers
 
 import numpy as np
-from scipy.integrate import quad
 from scipy.special import gamma as gamma_fn
 
 from ._validate import as_int
 from .models import ATTM_GAMMA, LW_EXPONENTIAL_MEAN, check_alpha, model_name
 
-#: Models whose time averages converge to ensemble averages (the course's classification).
-ERGODIC_MODELS = ("fbm", "lw")
+try:  # the labels live beside MODELS
+    from .models import ERGODIC_MODELS
+except ImportError:  # pragma: no cover - older models.py
+    ERGODIC_MODELS = ("fbm", "lw")
+
+__all__ = [
+    "ERGODIC_MODELS", "is_ergodic", "msd", "eb", "eb_limit", "eb_ctrw", "lw_ergodicity_ratio",
+    "attm_mean_d_tau", "fgn_autocovariance", "fbm_crlb",
+]
+
+#: Models with a finite-t EB theory in :func:`eb`.
+EB_FINITE_T_MODELS = ("ctrw", "fbm", "sbm")
+
+# Largest work (array elements) for the exact Gaussian EB sums: about a second.
+_MAX_EB_WORK = 10**9
+# Elements per chunk of the cumulative sums (bounds memory at a few tens of MB).
+_CHUNK = 1 << 20
 
 
-def is_ergodic(model) -> bool:
-    """True for FBM and Lévy walk, False for ATTM, CTRW and SBM (the course's classes)."""
-    return model_name(model) in ERGODIC_MODELS
+class NoFiniteTimeTheory(ValueError, NotImplementedError):
+    """Raised by :func:`eb` for a model whose finite-t EB has no theory here.
 
-
-def _times(t) -> np.ndarray:
-    t = np.asarray(t, dtype=np.float64)
-    if np.any(~np.isfinite(t)) or np.any(t < 0):
-        raise ValueError("t: times must be finite and >= 0.")
-    return t
-
-
-def msd_fbm(t, alpha):
-    """FBM: <x^2(t)> = t**alpha, exact (Mandelbrot & Van Ness, SIAM Rev. 10, 422 (1968),
-    doi:10.1137/1010093)."""
-    return _times(t) ** check_alpha("fbm", alpha)
-
-
-def msd_sbm(t, alpha):
-    """SBM: <x^2(t)> = t**alpha, exact (Jeon et al., PCCP 16, 15811 (2014),
-    doi:10.1039/C4CP02019G)."""
-    return _times(t) ** check_alpha("sbm", alpha)
-
-
-def msd_ctrw(t, alpha):
-    """CTRW with Mittag-Leffler waits and unit-variance jumps: t**alpha / Gamma(1 + alpha).
-
-    Exact at every t: the mean number of jumps of the fractional Poisson process
-    (Laskin, CNSNS 8, 201 (2003), doi:10.1016/S1007-5704(03)00037-6).
+    A ``ValueError`` (the request cannot be answered) that is also a
+    ``NotImplementedError``, so callers written for either keep working.
     """
-    alpha = check_alpha("ctrw", alpha)
-    return _times(t) ** alpha / gamma_fn(1 + alpha)
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def is_ergodic(model, alpha=None) -> bool:
+    """Whether ``model`` belongs to the course's ergodic class (at exponent ``alpha``).
+
+    Parameters
+    ----------
+    model : str or int
+        Model name (one of ``anomdiff.MODELS``) or its label 0..4.
+    alpha : float, optional
+        Anomalous exponent. At ``alpha = 1`` every model is ergodic (SBM is Brownian
+        motion; CTRW, ATTM and Lévy walk have exponential renewal times); without it the
+        answer is the model's class at ``alpha != 1``.
+
+    Returns
+    -------
+    bool
+        True for FBM and the Lévy walk (``ERGODIC_MODELS``) and for any model at
+        ``alpha = 1``; False for ATTM, CTRW and SBM otherwise.
+
+    See Also
+    --------
+    eb_limit : the limit of EB, 0 for every ergodic model (and for SBM).
+
+    Notes
+    -----
+    "Ergodic" means here that the time-averaged MSD of one long trajectory tends to the
+    ensemble MSD. EB -> 0 is necessary, not sufficient: SBM has EB -> 0 but its TA-MSD
+    differs from its EA-MSD for alpha != 1 [1]_.
+
+    References
+    ----------
+    .. [1] Jeon, Chechkin & Metzler, "Scaled Brownian motion: a paradoxical process with a
+       time dependent diffusivity for the description of anomalous diffusion",
+       PCCP 16, 15811 (2014), doi:10.1039/C4CP02019G.
+
+    Examples
+    --------
+    >>> is_ergodic("fbm"), is_ergodic("ctrw"), is_ergodic("ctrw", 1.0)
+    (True, False, True)
+    """
+    name = model_name(model)
+    if alpha is not None and check_alpha(name, alpha) == 1.0:
+        return True
+    return name in ERGODIC_MODELS
+
+
+def _times(t, name: str = "t") -> np.ndarray:
+    """Times as a float array: finite and >= 0."""
+    try:
+        arr = np.asarray(t, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected a number or an array of times >= 0, got {t!r}.") from None
+    if np.any(~np.isfinite(arr)) or np.any(arr < 0):
+        raise ValueError(f"{name}: times must be finite and >= 0.")
+    return arr
+
+
+def _lengths(t, lag: int) -> np.ndarray:
+    """Trajectory lengths (numbers of points) as an int64 array, each >= lag + 1."""
+    try:
+        arr = np.asarray(t, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"t: expected an int or an array of ints (numbers of points), got {t!r}.") from None
+    if arr.size and (np.any(~np.isfinite(arr)) or np.any(arr != np.round(arr))):
+        raise TypeError("t: trajectory lengths must be whole numbers of points.")
+    if arr.size and arr.min() < lag + 1:
+        raise ValueError(f"t: every length must be >= lag + 1 = {lag + 1} points, got {arr.min():g}.")
+    if arr.size and arr.max() > 2.0**62:
+        raise ValueError(f"t: lengths must be below 2**62, got {arr.max():g}.")
+    return arr.astype(np.int64)
+
+
+def _alpha_array(alpha, low: float, high: float, what: str) -> np.ndarray:
+    """Exponents as a float array in (low, high], with a clear error."""
+    if isinstance(alpha, (bool, np.bool_)):
+        raise TypeError(f"alpha: expected a real number, got {alpha!r}.")
+    try:
+        a = np.asarray(alpha, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"alpha: expected a real number or an array of them, got {alpha!r}.") from None
+    if np.any(~np.isfinite(a)) or np.any(a <= low) or np.any(a > high):
+        raise ValueError(f"alpha: {what} needs {low:g} < alpha <= {high:g}, got {alpha!r}.")
+    return a
+
+
+# ---------------------------------------------------------------- MSD laws
+
+
+def _msd_fbm(t, alpha, **_):
+    return t**alpha
+
+
+def _msd_ctrw(t, alpha, **_):
+    return t**alpha / gamma_fn(1 + alpha)
+
+
+def _msd_attm(t, alpha, **_):
+    return 2 * attm_mean_d_tau(alpha) * (1 + t**alpha / gamma_fn(1 + alpha))
+
+
+def _pow_minus_one_over(t, e):
+    """(t**e - 1) / e, continuous at e = 0 (log t); no cancellation for small e."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logt = np.log(t)
+        out = np.expm1(e * logt) / e if e != 0 else logt
+    return out
+
+
+def _msd_lw_equilibrium(t, alpha):
+    """Equilibrium Lévy walk MSD (closed form), stable near alpha = 1 and at tiny t."""
+    if alpha == 2.0:
+        return t**2
+    tc = LW_EXPONENTIAL_MEAN
+    if alpha == 1.0:
+        # 2 tc (t - tc (1 - e**(-t/tc))) without cancellation at t << tc
+        return 2 * tc * (t + tc * np.expm1(-t / tc))
+    s = 3.0 - alpha
+    mean = s / (s - 1)  # mean flight time
+    e = alpha - 1.0
+    tt = np.maximum(t, 1.0)
+    # t >= 1: (2/mean) [t (mean - 1/2) - mean/2 + 1/3 + (t**a/(a(a-1)) - t/(a-1) + 1/a)/(s-1)];
+    # the last bracket is ((t**a - 1)/a - (t - 1)) / (a - 1), which cancels as a -> 1.
+    # Write t**a = t * t**e: (t (t**e - 1)/e - (t**a - 1)/(a e) ... ) grouped exactly:
+    # (t**a - 1)/a - (t - 1) = t (t**e - 1)/a - (t - 1)(1 - 1/a) ... divided by e:
+    bracket = (tt * _pow_minus_one_over(tt, e) - (tt - 1.0)) / alpha  # = [(t^a-1)/a-(t-1)]/e
+    long = tt * (mean - 0.5) - mean / 2 + 1 / 3 + bracket / (s - 1)
+    short = mean * t**2 / 2 - t**3 / 6  # t < 1: int_0^t (t - u)(mean - u) du
+    return (2 / mean) * np.where(t >= 1, long, short)
+
+
+def _msd_lw_ordinary(t, alpha):
+    """Lévy walk started with a fresh flight at t = 0: asymptotic expansion (t >> 1)."""
+    if alpha in (1.0, 2.0):  # exponential flights are memoryless; alpha = 2: one flight
+        return _msd_lw_equilibrium(t, alpha)
+    s = 3.0 - alpha
+    mean = s / (s - 1)
+    g2 = gamma_fn(2 - s)
+    g1 = gamma_fn(1 - s)
+    f0 = 0.5 - 1 / (2 - s)
+    # MSD~(u) = 2 f~(u) / (u**2 Psi~(u)); f~ = G(2-s) u**(s-2) + f0, Psi~ = mean + G(1-s) u**(s-1)
+    return (2 / mean) * (
+        g2 * t ** (3 - s) / gamma_fn(4 - s)
+        + f0 * t
+        - g2 * g1 / mean * t ** (4 - 2 * s) / gamma_fn(5 - 2 * s)
+    )
+
+
+def _msd_lw(t, alpha, equilibrium=True, **_):
+    return _msd_lw_equilibrium(t, alpha) if equilibrium else _msd_lw_ordinary(t, alpha)
+
+
+_MSD = {"attm": _msd_attm, "ctrw": _msd_ctrw, "fbm": _msd_fbm, "lw": _msd_lw, "sbm": _msd_fbm}
+_OPTIONS = {"ctrw": {"tau0": 1.0}, "lw": {"equilibrium": True}}
+
+
+def _check_options(name: str, options: dict) -> dict:
+    """Validate the simulator options ``simulate`` takes (ctrw tau0, lw equilibrium)."""
+    allowed = _OPTIONS.get(name, {})
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        text = ", ".join(allowed) if allowed else "no options"
+        raise TypeError(f"options: model {name!r} takes {text}; got {', '.join(map(repr, unknown))}.")
+    values = dict(allowed, **options)
+    if "tau0" in values:
+        tau0 = values["tau0"]
+        if isinstance(tau0, (bool, np.bool_)) or not isinstance(tau0, numbers.Real):
+            raise TypeError(f"tau0: expected a positive number (waiting-time scale in steps), got {tau0!r}.")
+        if not (math.isfinite(tau0) and tau0 > 0):
+            raise ValueError(f"tau0: expected a positive finite number, got {tau0}.")
+        values["tau0"] = float(tau0)
+    if "equilibrium" in values:
+        eq = values["equilibrium"]
+        if not isinstance(eq, (bool, np.bool_)):
+            raise TypeError(f"equilibrium: expected True or False, got {eq!r}.")
+        values["equilibrium"] = bool(eq)
+    return values
+
+
+def msd(model, t, alpha, dim=1, **options):
+    """Ensemble mean squared displacement of a simulated model at times ``t``.
+
+    Parameters
+    ----------
+    model : str or int
+        One of ``anomdiff.MODELS`` or its label 0..4.
+    t : float or array_like
+        Times (in steps), finite and >= 0.
+    alpha : float
+        Anomalous exponent within the model's range (``anomdiff.alpha_range``).
+    dim : int, optional
+        Number of dimensions (1, 2 or 3); default 1. The MSD sums the squared
+        displacements of all components.
+    **options
+        The simulator's options: ``tau0`` for ``"ctrw"`` (the MSD does not depend on it),
+        ``equilibrium`` for ``"lw"`` (default True).
+
+    Returns
+    -------
+    float or ndarray
+        <|x(t) - x(0)|**2>, same shape as ``t``.
+
+    See Also
+    --------
+    anomdiff.simulate : the simulators these laws describe.
+    anomdiff.eamsd : the ensemble MSD measured from trajectories.
+
+    Notes
+    -----
+    * FBM [1]_ and SBM [2]_: ``t**alpha`` per component, exact.
+    * CTRW: ``t**alpha / Gamma(1 + alpha)`` per component, exact at every t: jumps of
+      variance ``tau0**alpha`` times the mean number of renewals of the fractional Poisson
+      process, ``(t / tau0)**alpha / Gamma(1 + alpha)`` [3]_.
+    * ATTM: ``2 <D tau> (1 + t**alpha / Gamma(1 + alpha))`` per component for t >> 1
+      (:func:`attm_mean_d_tau`): the segments started by time t are on average
+      ``1 + t**alpha / Gamma(1 + alpha)``, each adding ``2 <D tau>``; corrections decay as
+      ``t**(alpha - 1)`` [4]_. The components share the diffusivity sequence.
+    * Lévy walk in equilibrium (unit speed, Pareto flights tau >= 1, sigma = 3 - alpha):
+      ``<x^2(t)> = 2 int_0^t (t - s) C(s) ds`` with the velocity autocorrelation
+      ``C(s) = int_s^oo Psi(u) du / <tau>``; for t >= 1 this is
+      ``2 t**alpha / (sigma alpha (alpha - 1))`` plus terms linear in t and constant, exact.
+      The ``1/(alpha - 1)`` terms cancel as alpha -> 1; they are summed with ``expm1``
+      so the limit is continuous. At alpha = 1 (exponential flights of mean tc = 2):
+      ``2 tc (t - tc (1 - exp(-t / tc)))``; at alpha = 2: ``t**2`` [5]_. The walker's speed is
+      1 whatever the dimension, so the law does not depend on ``dim``.
+    * Lévy walk started with a fresh flight (``equilibrium=False``): from the renewal
+      equation, ``MSD~(u) = 2 f~(u) / (u**2 Psi~(u))`` in Laplace space with
+      ``f(w) = w Psi(w)``; its small-u expansion gives, for t >> 1,
+      ``(2 / <tau>) [Gamma(2-sigma) t**alpha / Gamma(1+alpha) + f0 t
+      - Gamma(2-sigma) Gamma(1-sigma) t**(4-2 sigma) / (<tau> Gamma(5-2 sigma))]``
+      with ``f0 = 1/2 - 1/(2 - sigma)``, an asymptotic series (not exact at small t). Its
+      leading term is ``sigma - 1`` times the equilibrium one: the ultraweak ergodicity
+      breaking of :func:`lw_ergodicity_ratio` [6]_.
+
+    References
+    ----------
+    .. [1] Mandelbrot & Van Ness, SIAM Rev. 10, 422 (1968), doi:10.1137/1010093.
+    .. [2] Jeon, Chechkin & Metzler, PCCP 16, 15811 (2014), doi:10.1039/C4CP02019G.
+    .. [3] Laskin, Commun. Nonlinear Sci. Numer. Simul. 8, 201 (2003),
+       doi:10.1016/S1007-5704(03)00037-6.
+    .. [4] Massignan et al., PRL 112, 150603 (2014), doi:10.1103/PhysRevLett.112.150603.
+    .. [5] Zaburdaev, Denisov & Klafter, Rev. Mod. Phys. 87, 483 (2015),
+       doi:10.1103/RevModPhys.87.483.
+    .. [6] Godec & Metzler, PRL 110, 020603 (2013), doi:10.1103/PhysRevLett.110.020603.
+
+    Examples
+    --------
+    >>> float(msd("fbm", 100, 0.5))
+    10.0
+    >>> float(msd("sbm", 100, 0.5, dim=2))
+    20.0
+    """
+    name = model_name(model)
+    alpha = check_alpha(name, alpha)
+    dim = as_int(dim, "dim", 1)
+    if dim > 3:
+        raise ValueError(f"dim: expected 1, 2 or 3 dimensions, got {dim}.")
+    opts = _check_options(name, options)
+    t = _times(t)
+    value = _MSD[name](t, alpha, **opts)
+    if name != "lw":  # independent components (ATTM: a shared diffusivity, same mean)
+        value = dim * value
+    return float(value) if np.ndim(value) == 0 else value
 
 
 @functools.lru_cache(maxsize=256)
-def attm_mean_d_tau(alpha: float) -> float:
-    """<D tau> of an ATTM segment: the mean squared displacement it contributes, over 2.
+def _attm_mean_d_tau(alpha: float) -> float:
+    from scipy.integrate import quad  # imported when needed: a slow import
 
-    With tau Mittag-Leffler and D = (1 + tau)**(-1/gamma),
-    <D tau> = int_0^inf p**(1/gamma - 1) e**-p <tau e**(-p tau)> dp / Gamma(1/gamma), and
-    <tau e**(-p tau)> = alpha p**(alpha-1) / (1 + p**alpha)**2 from the Laplace transform
-    1 / (1 + p**alpha) of the Mittag-Leffler law.
-    """
-    alpha = check_alpha("attm", alpha)
     k = 1.0 / ATTM_GAMMA
 
     def integrand(p):
         return p ** (k - 1) * np.exp(-p) * alpha * p ** (alpha - 1) / (1 + p**alpha) ** 2
 
     value, _ = quad(integrand, 0, np.inf, limit=200)
-    return value / gamma_fn(k)
+    return value / math.gamma(k)
 
 
-def msd_attm(t, alpha):
-    """ATTM: <x^2(t)> ~ 2 <D tau> (1 + t**alpha / Gamma(1 + alpha)) for t >> 1.
+def attm_mean_d_tau(alpha) -> float:
+    """Mean of D tau over ATTM segments: half the mean squared displacement of one segment.
 
-    Renewal theory with Mittag-Leffler lifetimes: the segments started by time t are
-    1 + t**alpha / Gamma(1+alpha) on average, each adding 2 <D tau>; corrections decay as
-    t**(alpha - 1). The constant 1 (the first segment) is why small-alpha ATTM reaches its
-    power law slowly. Massignan et al., PRL 112, 150603 (2014), doi:10.1103/PhysRevLett.112.150603.
-    """
-    alpha = check_alpha("attm", alpha)
-    return 2 * attm_mean_d_tau(alpha) * (1 + _times(t) ** alpha / gamma_fn(1 + alpha))
+    Parameters
+    ----------
+    alpha : float
+        ATTM exponent in (0, 1].
 
+    Returns
+    -------
+    float
+        ``<D tau>`` with tau Mittag-Leffler of index ``alpha`` and ``D = (1 + tau)**(-2)``.
 
-def msd_lw(t, alpha):
-    """Lévy walk in equilibrium (unit speed, Pareto flights tau >= 1, sigma = 3 - alpha).
+    See Also
+    --------
+    msd : uses it for the ATTM law.
 
-    Exact: <x^2(t)> = 2 int_0^t (t - s) C(s) ds with the velocity autocorrelation
-    C(s) = int_s^inf Psi(u) du / <tau>. For t >= 1 this gives
-    ``2 t**alpha / (sigma alpha (alpha - 1))`` plus terms linear in t and constant.
-    alpha = 1: 2 tc (t - tc (1 - e**(-t/tc))), exponential flights of mean tc = 2 (the
-    persistent random walk); alpha = 2: t**2 (ballistic).
-    Zaburdaev, Denisov & Klafter, RMP 87, 483 (2015), doi:10.1103/RevModPhys.87.483.
-    """
-    alpha = check_alpha("lw", alpha)
-    t = _times(t)
-    if alpha == 2.0:
-        return t**2
-    if alpha == 1.0:
-        tc = LW_EXPONENTIAL_MEAN
-        return 2 * tc * (t - tc * (1 - np.exp(-t / tc)))
-    s = 3.0 - alpha
-    c = s / (s - 1)
-    long = t * (c - 0.5) - c / 2 + 1 / 3 + (
-        t**alpha / ((alpha - 1) * alpha) - t / (alpha - 1) + 1 / alpha
-    ) / (s - 1)
-    short = c * t**2 / 2 - t**3 / 6  # t < 1: int_0^t (t - s)(c - s) ds
-    return (2 / c) * np.where(t >= 1, long, short)
+    Notes
+    -----
+    With ``D = (1 + tau)**(-1/gamma)`` and ``1/(1+tau)**k = int_0^oo p**(k-1) e**(-p(1+tau))
+    dp / Gamma(k)``, ``<D tau> = int_0^oo p**(k-1) e**(-p) <tau e**(-p tau)> dp / Gamma(k)``
+    (k = 1/gamma = 2), and ``<tau e**(-p tau)> = alpha p**(alpha-1) / (1 + p**alpha)**2``
+    is minus the derivative of the Mittag-Leffler Laplace transform ``1 / (1 + p**alpha)``
+    [1]_. The integral is evaluated by adaptive quadrature; values are cached.
 
-
-_MSD = {"attm": msd_attm, "ctrw": msd_ctrw, "fbm": msd_fbm, "lw": msd_lw, "sbm": msd_sbm}
-
-
-def msd(model, t, alpha):
-    """Ensemble MSD of ``model`` at times ``t`` (see the table in this module's docstring).
+    References
+    ----------
+    .. [1] Massignan et al., PRL 112, 150603 (2014), doi:10.1103/PhysRevLett.112.150603.
 
     Examples
     --------
-    >>> float(msd("fbm", 100, 0.5))
-    10.0
+    >>> round(attm_mean_d_tau(1.0), 4)
+    0.1927
     """
-    return _MSD[model_name(model)](t, alpha)
+    return _attm_mean_d_tau(check_alpha("attm", alpha))
+
+
+def lw_ergodicity_ratio(alpha) -> float:
+    """Long-time ratio EA-MSD / TA-MSD of a Lévy walk started out of equilibrium.
+
+    Parameters
+    ----------
+    alpha : float
+        Lévy-walk exponent in [1, 2].
+
+    Returns
+    -------
+    float
+        ``sigma - 1 = 2 - alpha`` for 1 < alpha < 2, and 1 at alpha = 1 and alpha = 2.
+
+    See Also
+    --------
+    msd : with ``equilibrium=False``, the non-equilibrium EA-MSD.
+
+    Notes
+    -----
+    A walk whose first flight starts at t = 0 (``simulate("lw", ..., equilibrium=False)``)
+    has a time-averaged MSD, at lag Δ << t, equal to the equilibrium MSD (most windows sit
+    at large ages, where the flight in progress has the forward-recurrence law), while its
+    ensemble MSD grows as ``(sigma - 1)`` times the equilibrium law (see :func:`msd`):
+    ``MSD~(u) ~ 2 Gamma(2 - sigma) u**(sigma - 4) / <tau>`` against the equilibrium
+    ``2 Gamma(2 - sigma) u**(sigma - 4) / (sigma - 1) / <tau>``, with
+    ``<tau> = sigma / (sigma - 1)``. The two MSDs then differ by a constant factor:
+    ultraweak ergodicity breaking [1]_, [2]_. Exponential flights (alpha = 1) are
+    memoryless and a single flight (alpha = 2) has no start effect: the ratio is 1.
+
+    References
+    ----------
+    .. [1] Godec & Metzler, PRL 110, 020603 (2013), doi:10.1103/PhysRevLett.110.020603.
+    .. [2] Froemberg & Barkai, PRE 87, 030104 (2013), doi:10.1103/PhysRevE.87.030104.
+
+    Examples
+    --------
+    >>> lw_ergodicity_ratio(1.5)
+    0.5
+    """
+    alpha = check_alpha("lw", alpha)
+    return 1.0 if alpha in (1.0, 2.0) else 2.0 - alpha
+
+
+# ---------------------------------------------------------------- EB
 
 
 def eb_ctrw(alpha):
     """Long-time limit of the ergodicity-breaking parameter of a subdiffusive CTRW.
 
-    EB = 2 Gamma(1 + alpha)**2 / Gamma(1 + 2 alpha) - 1, for lag << t.
-    He, Burov, Metzler & Barkai, PRL 101, 058101 (2008), doi:10.1103/PhysRevLett.101.058101.
+    Parameters
+    ----------
+    alpha : float or array_like
+        CTRW exponents in (0, 1].
+
+    Returns
+    -------
+    float or ndarray
+        ``2 Gamma(1 + alpha)**2 / Gamma(1 + 2 alpha) - 1``, same shape as ``alpha``.
+
+    See Also
+    --------
+    eb_limit : the limit for every model.
+    eb : EB at finite length.
+
+    Notes
+    -----
+    For lag << t the TA-MSD of one trajectory is proportional to its number of jumps,
+    whose relative variance tends to that of the Mittag-Leffler distribution [1]_.
+
+    References
+    ----------
+    .. [1] He, Burov, Metzler & Barkai, PRL 101, 058101 (2008),
+       doi:10.1103/PhysRevLett.101.058101.
 
     Examples
     --------
     >>> round(float(eb_ctrw(0.5)), 4)
     0.5708
     """
-    a = np.asarray(alpha, dtype=np.float64)
-    if np.any(~np.isfinite(a)) or np.any(a <= 0) or np.any(a > 1):
-        raise ValueError("alpha: eb_ctrw needs 0 < alpha <= 1 (subdiffusive CTRW).")
-    return 2 * gamma_fn(1 + a) ** 2 / gamma_fn(1 + 2 * a) - 1
+    a = _alpha_array(alpha, 0.0, 1.0, "eb_ctrw (subdiffusive CTRW)")
+    value = 2 * gamma_fn(1 + a) ** 2 / gamma_fn(1 + 2 * a) - 1
+    value = np.where(a == 1.0, 0.0, value)
+    return float(value) if value.ndim == 0 else value
 
 
-def fgn_autocovariance(k, alpha):
-    """Autocovariance of unit fractional Gaussian noise, 0.5 (|k+1|^a - 2|k|^a + |k-1|^a)."""
-    k = np.abs(np.asarray(k, dtype=np.float64))
-    return 0.5 * (np.abs(k + 1) ** alpha - 2 * k**alpha + np.abs(k - 1) ** alpha)
+def eb_limit(model, alpha) -> float:
+    """Limit t -> infinity of the ergodicity-breaking parameter EB of a model.
+
+    Parameters
+    ----------
+    model : str or int
+        One of ``anomdiff.MODELS`` or its label 0..4.
+    alpha : float
+        Anomalous exponent within the model's range.
+
+    Returns
+    -------
+    float
+        ``eb_ctrw(alpha)`` for the CTRW and the ATTM, 0 for FBM, SBM and the Lévy walk;
+        0 for every model at ``alpha = 1``.
+
+    See Also
+    --------
+    eb : EB at finite length t.
+    eb_ctrw : the CTRW limit.
+
+    Notes
+    -----
+    * CTRW: ``2 Gamma(1+alpha)**2 / Gamma(1+2 alpha) - 1`` [1]_.
+    * ATTM (derived here): given the segments, the walk is Brownian with the operational
+      time ``Theta(t) = 2 int_0^t D(s) ds``, so the TA-MSD at lag Δ << t is about
+      ``Δ Theta(t) / t``. With ``D = (1 + tau)**(-2)`` the product ``D tau <= 1/4`` is
+      bounded, so ``Theta(t) = 2 sum_j D_j tau_j`` over the ``n(t)`` segments is
+      ``2 <D tau> n(t) (1 + O(n**(-1/2)))`` by the law of large numbers, and
+      ``Var Theta / <Theta>**2 -> Var n / <n>**2``: the Mittag-Leffler renewal count of
+      the CTRW. Hence the CTRW value [2]_. Checked by simulation (tests/test_theory.py):
+      EB of the ATTM falls towards this value, slowly (excess ~ t**(-alpha)).
+    * FBM: 0, with EB ~ Δ/t for alpha < 3/2 [3]_ (exact finite-t values in :func:`eb`).
+    * SBM: 0 [4]_, although its TA-MSD does not tend to its EA-MSD (not ergodic).
+    * Lévy walk: 0 [5]_.
+    * At alpha = 1 every model has finite mean renewal times (or is Brownian): 0.
+
+    References
+    ----------
+    .. [1] He, Burov, Metzler & Barkai, PRL 101, 058101 (2008),
+       doi:10.1103/PhysRevLett.101.058101.
+    .. [2] Massignan et al., PRL 112, 150603 (2014), doi:10.1103/PhysRevLett.112.150603.
+    .. [3] Deng & Barkai, PRE 79, 011112 (2009), doi:10.1103/PhysRevE.79.011112.
+    .. [4] Jeon, Chechkin & Metzler, PCCP 16, 15811 (2014), doi:10.1039/C4CP02019G.
+    .. [5] Froemberg & Barkai, PRE 87, 030104 (2013), doi:10.1103/PhysRevE.87.030104.
+
+    Examples
+    --------
+    >>> round(eb_limit("ctrw", 0.5), 4), eb_limit("fbm", 0.5)
+    (0.5708, 0.0)
+    """
+    name = model_name(model)
+    alpha = check_alpha(name, alpha)
+    if name in ("ctrw", "attm") and alpha < 1.0:
+        return float(eb_ctrw(alpha))
+    return 0.0
+
+
+def fgn_autocovariance(k, alpha, lag=1):
+    """Autocovariance of the lag-Δ increments of unit FBM (fractional Gaussian noise at Δ = 1).
+
+    Parameters
+    ----------
+    k : int or array_like
+        Separations between increments (any sign).
+    alpha : float
+        FBM exponent in (0, 2).
+    lag : int, optional
+        Δ >= 1: the increments are ``x(i + Δ) - x(i)``; default 1.
+
+    Returns
+    -------
+    float or ndarray
+        ``(|k + Δ|**alpha - 2 |k|**alpha + |k - Δ|**alpha) / 2``, same shape as ``k``.
+
+    See Also
+    --------
+    anomdiff.simulate : the FBM simulator draws increments with this covariance.
+    eb : uses it for the exact EB of FBM.
+
+    Notes
+    -----
+    From ``<x(s) x(t)> = (s**alpha + t**alpha - |t - s|**alpha) / 2`` [1]_. For ``|k| > 10 Δ``
+    the direct formula loses digits (three terms ~ k**alpha cancel to ~ k**(alpha-2)); there
+    the binomial series ``k**alpha sum_{j>=1} C(alpha, 2j) (Δ/k)**(2j)`` is used, accurate to
+    rounding.
+
+    References
+    ----------
+    .. [1] Mandelbrot & Van Ness, SIAM Rev. 10, 422 (1968), doi:10.1137/1010093.
+
+    Examples
+    --------
+    >>> fgn_autocovariance([0, 1, 2], 1.0).tolist()
+    [1.0, 0.0, 0.0]
+    """
+    alpha = check_alpha("fbm", alpha)
+    lag = as_int(lag, "lag", 1)
+    try:
+        karr = np.abs(np.asarray(k, dtype=np.float64))
+    except (TypeError, ValueError):
+        raise TypeError(f"k: expected numbers (separations), got {k!r}.") from None
+    if np.any(~np.isfinite(karr)):
+        raise ValueError("k: separations must be finite.")
+    out = _fgn_acov(karr, alpha, float(lag))
+    return float(out) if out.ndim == 0 else out
+
+
+def _fgn_acov(k: np.ndarray, alpha: float, d: float) -> np.ndarray:
+    k = np.asarray(k, dtype=np.float64)
+    out = np.empty_like(k)
+    far = k > 10 * d
+    kn = k[~far]
+    out[~far] = 0.5 * (np.abs(kn + d) ** alpha - 2 * kn**alpha + np.abs(kn - d) ** alpha)
+    if far.any():
+        kf = k[far]
+        u2 = (d / kf) ** 2  # <= 0.01: 9 terms reach rounding
+        coefs, c = [], 1.0
+        for j in range(1, 10):
+            c *= (alpha - 2 * j + 2) * (alpha - 2 * j + 1) / ((2 * j - 1) * (2 * j))
+            coefs.append(c)
+        series = np.zeros_like(kf)
+        for c in reversed(coefs):
+            series = (series + c) * u2
+        out[far] = kf**alpha * series
+    return out
+
+
+def _cumulative_at(values_fn, stop: int, at: np.ndarray, weight_k: bool = False):
+    """Sums ``sum_{k=1}^{m-1} f(k)`` (and of ``k f(k)``) at every m in ``at``, in chunks.
+
+    ``values_fn(k)`` gives f on an int array k. Memory O(chunk + len(at)), time O(stop).
+    """
+    s0 = np.zeros(at.shape)
+    s1 = np.zeros(at.shape)
+    run0 = run1 = 0.0
+    for start in range(1, max(stop, 1), _CHUNK):
+        k = np.arange(start, min(stop, start + _CHUNK), dtype=np.float64)
+        f = values_fn(k)
+        c0 = np.cumsum(f)
+        c0 += run0
+        c1 = np.cumsum(k * f) if weight_k else None
+        if weight_k:
+            c1 += run1
+        sel = (at - 1 >= start) & (at - 1 < start + k.size)
+        idx = at[sel] - 1 - start
+        s0[sel] = c0[idx]
+        if weight_k:
+            s1[sel] = c1[idx]
+        run0 = c0[-1]
+        if weight_k:
+            run1 = c1[-1]
+    # m - 1 beyond the last chunk cannot happen (stop = max(at)); m = 1 keeps 0.
+    return s0, s1
+
+
+def _eb_brownian(lag: int, n: np.ndarray) -> np.ndarray:
+    """Exact EB of sampled Brownian motion with n windows (n >= lag: closed form)."""
+    n = n.astype(np.float64)
+    d = float(lag)
+    out = 2 * (2 * d * d + 1) / (3 * d * n) - (d * d - 1) / (3 * n * n)
+    small = n < d
+    if small.any():  # sum_{k<n} (n-k)(d-k)^2 directly (these n are below lag)
+        ns = n[small]
+        k = np.arange(1, int(ns.max()), dtype=np.float64)
+        terms = np.where(k[None, :] < ns[:, None], (ns[:, None] - k) * (d - k) ** 2, 0.0)
+        tr2 = ns * d * d + 2 * terms.sum(axis=1)
+        out[small] = 2 * tr2 / (ns * d) ** 2
+    return out
+
+
+def _eb_fbm(alpha: float, lag: int, n: np.ndarray) -> np.ndarray:
+    """Exact EB of FBM: 2 tr(C^2) / tr(C)^2 with Toeplitz C of lag-Δ increments."""
+    if alpha == 1.0:
+        return _eb_brownian(lag, n)
+    nmax = int(n.max())
+    if nmax > _MAX_EB_WORK:
+        raise ValueError(f"t: exact FBM EB is computed up to t ~ {_MAX_EB_WORK:.0e} points, got {nmax + lag}.")
+    c0 = float(lag) ** alpha
+    a, b = _cumulative_at(lambda k: _fgn_acov(k, alpha, float(lag)) ** 2, nmax, n, weight_k=True)
+    nf = n.astype(np.float64)
+    # tr C^2 = n c0^2 + 2 sum_{k=1}^{n-1} (n - k) c_k^2
+    tr2 = nf * c0**2 + 2 * (nf * a - b)
+    return 2 * tr2 / (nf * c0) ** 2
+
+
+def _eb_sbm(alpha: float, lag: int, n: np.ndarray) -> np.ndarray:
+    """Exact EB of SBM: banded C_{i,i+d} = sum_{k=i+d}^{i+Δ-1} sigma_k**2, d < Δ."""
+    if alpha == 1.0:
+        return _eb_brownian(lag, n)
+    nmax = int(n.max())
+    if nmax * lag > _MAX_EB_WORK:
+        raise ValueError(
+            f"t: exact SBM EB costs t * lag operations, at most {_MAX_EB_WORK:.0e}; "
+            f"got t = {nmax + lag}, lag = {lag}."
+        )
+    trc = np.zeros(n.shape)
+    tr2 = np.zeros(n.shape)
+    run2 = np.zeros(lag)
+    run1 = 0.0
+    for start in range(0, nmax, _CHUNK):
+        stop = min(nmax, start + _CHUNK)
+        k = np.arange(start, stop + lag, dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # step variances (k+1)^a - k^a, without cancellation at large k
+            s2 = np.where(k == 0, 1.0, k**alpha * np.expm1(alpha * np.log1p(1.0 / k)))
+        c = np.zeros(stop - start)
+        for d in range(lag - 1, -1, -1):
+            c += s2[d : d + c.size]  # now c[i - start] = C_{i, i+d}
+            g = np.cumsum(c * c)
+            g += run2[d]
+            run2[d] = g[-1]
+            m = n - d  # sum over i < n - d
+            sel = (m - 1 >= start) & (m - 1 < stop)
+            tr2[sel] += (1.0 if d == 0 else 2.0) * g[m[sel] - 1 - start]
+        g1 = np.cumsum(c)  # d = 0: the diagonal, tr C
+        g1 += run1
+        run1 = g1[-1]
+        sel = (n - 1 >= start) & (n - 1 < stop)
+        trc[sel] = g1[n[sel] - 1 - start]
+    return 2 * tr2 / trc**2
+
+
+def _eb_ctrw_finite(alpha: float, lag: int, t: np.ndarray, tau0: float) -> np.ndarray:
+    """Leading-order EB of the CTRW at t points (see :func:`eb`, Notes)."""
+    tf = t.astype(np.float64)
+    limit = float(eb_ctrw(alpha))
+    g1 = math.gamma(1 + alpha)
+    m = tf**alpha / g1
+    j = np.arange(1, lag, dtype=np.float64)
+    b_lag = lag ** (1 + alpha) + 2 * np.sum(j ** (1 + alpha))
+    x = 4 * b_lag / (math.gamma(2 + alpha) * lag**2 * m)
+    y = 2 * limit * np.sum(j**alpha / g1) / (lag * m)
+    z = 3 * g1 * (tau0 / tf) ** alpha
+    return limit + x + y + z
+
+
+def eb(model, alpha, lag, t, **options):
+    """Ergodicity-breaking parameter EB of trajectories of ``t`` points, at lag Δ.
+
+    EB = Var(m) / <m>**2 where m is one trajectory's TA-MSD at lag Δ over its ``t``
+    points (``n = t - Δ`` displacement windows) and the average is over the ensemble,
+    the same quantity as ``anomdiff.eb(trajs, lag)`` at cut length ``t``.
+
+    Parameters
+    ----------
+    model : str or int
+        ``"fbm"``, ``"sbm"`` or ``"ctrw"`` (or their labels); the ATTM and the Lévy walk
+        have no finite-t theory here (a ``ValueError``; use :func:`eb_limit`).
+    alpha : float
+        Anomalous exponent within the model's range.
+    lag : int
+        Lag Δ >= 1 in steps.
+    t : int or array_like of int
+        Trajectory lengths in points, each >= ``lag + 1``.
+    **options
+        The simulator's options: ``tau0`` for ``"ctrw"`` (waiting-time scale, default 1.0).
+
+    Returns
+    -------
+    float or ndarray
+        EB at each length, same shape as ``t``.
+
+    Raises
+    ------
+    ValueError
+        For ``"attm"`` and ``"lw"`` (the exception is also a ``NotImplementedError``).
+
+    See Also
+    --------
+    eb_limit : the limit t -> infinity.
+    anomdiff.eb : EB measured from trajectories.
+
+    Notes
+    -----
+    **Gaussian models, exact.** With ``y_i = x_{i+Δ} - x_i`` (i = 0..n-1) and
+    ``C_ij = Cov(y_i, y_j)``, the TA-MSD is ``S / n`` with ``S = sum_i y_i**2``, and for a
+    Gaussian vector ``<S> = tr C`` and ``Var S = 2 tr C**2``:
+
+    ``EB = 2 sum_ij C_ij**2 / (sum_i C_ii)**2``.
+
+    * FBM: stationary increments, ``C_ij = c(|i - j|)`` (:func:`fgn_autocovariance` with
+      ``lag``), so ``sum_ij C_ij**2 = n c0**2 + 2 sum_{k=1}^{n-1} (n - k) c_k**2``; the sums
+      ``sum c_k**2`` and ``sum k c_k**2`` are cumulative over k, so all t cost O(max t) [1]_.
+      EB ~ Δ/t for alpha < 3/2, ~ (Δ/t)**(4 - 2 alpha) above.
+    * SBM: independent increments of variance ``(k+1)**alpha - k**alpha``, so C is banded,
+      ``C_{i,i+d} = (i + Δ)**alpha - (i + d)**alpha`` for 0 <= d < Δ, and
+      ``sum_ij C_ij**2 = sum_{d<Δ} w_d sum_{i<n-d} C_{i,i+d}**2`` (w_0 = 1, else 2),
+      cumulative in i for each d: O(Δ max t) [2]_. ``tr C = sum_{b<Δ} ((n + b)**alpha -
+      b**alpha)`` by telescoping.
+    * Brownian motion (alpha = 1, FBM or SBM), closed form for n >= Δ:
+      ``EB = 2 (2 Δ**2 + 1) / (3 Δ n) - (Δ**2 - 1) / (3 n**2)``, n = t - Δ
+      (``c_k = Δ - k`` for k < Δ, 0 beyond). The often quoted ``2(2Δ²+1)/(3Δt)`` is its
+      leading term with t in place of n.
+
+    **CTRW, leading order** (derived here, not from a paper). Given the jump times the
+    walk is Gaussian with ``Cov(y_i, y_j | jumps) = tau0**alpha K_ij`` (K_ij: jumps in
+    the overlap of windows i and j), so ``EB = [Var <S|K> + 2 tau0**(2 alpha) sum_ij
+    <K_ij**2>] / <S>**2``. With ``m(t) = t**alpha / Gamma(1+alpha)`` and ``EB_oo`` the
+    limit, expanding to first order in ``1/m(t)`` and ``Δ/t`` gives
+
+    ``EB(t) = EB_oo + X + Y + Z``,
+
+    * ``X = 4 B_Δ / (Gamma(2+alpha) Δ**2 m(t))``, ``B_Δ = Δ**(1+alpha) + 2 sum_{j<Δ}
+      j**(1+alpha)``: the conditional variance; at age s >> L the jump count in a window
+      of length L has ``<K(K-1)> tau0**(2 alpha) = 2 s**(alpha-1) L**(1+alpha) /
+      (Gamma(alpha) Gamma(2+alpha))`` and ``sum_s s**(alpha-1)/Gamma(alpha) ~ m(t)``.
+    * ``Y = 2 EB_oo sum_{b<Δ} m(b) / (Δ m(t))``: ``sum_i y_i-variances`` telescopes to
+      ``sum_{b<Δ} (E(n + b) - E(b))``, whose mean is ``Δ m(t) - sum_b m(b)``.
+    * ``Z = 3 Gamma(1+alpha) (tau0 / t)**alpha``: the discreteness of the jumps, the
+      fractional Poisson count has ``Var n / <n>**2 = EB_oo + 1/<n>`` (one unit) and the
+      ``<K>`` part of ``<K**2>`` (two units).
+
+    t is the number of points here (the last time is t - 1; using t - 1 or n changes the
+    result at next order only). At alpha = 1, ``X`` is the Brownian ``2(2Δ²+1)/(3Δt)``
+    and ``Z = 3 tau0 / t`` the excess of Poisson jump counts. The neglected terms are
+    O((X + Y + Z)**2) and O(Δ/t): trust the result when ``X + Y + Z`` is small (say
+    < 0.3); tests/test_theory.py checks it against simulations within their standard
+    errors plus ``(X + Y + Z)**2``.
+
+    **ATTM and Lévy walk.** Only the limits are derived (:func:`eb_limit`). For the ATTM the
+    same structure as the CTRW holds with the operational time ``2 int D ds`` in place of
+    the jump count, plus terms from the variance of ``D tau`` and from the first segment,
+    whose coefficients need the joint law of D over a window; these were not derived, so
+    no finite-t value is given.
+
+    References
+    ----------
+    .. [1] Deng & Barkai, PRE 79, 011112 (2009), doi:10.1103/PhysRevE.79.011112.
+    .. [2] Safdari, Chechkin, Jafari & Metzler, PRE 91, 042107 (2015),
+       doi:10.1103/PhysRevE.91.042107.
+    .. [3] He, Burov, Metzler & Barkai, PRL 101, 058101 (2008),
+       doi:10.1103/PhysRevLett.101.058101.
+
+    Examples
+    --------
+    >>> round(float(eb("fbm", 1.0, 1, 101)), 4)   # Brownian, lag 1, n = 100 windows
+    0.02
+    >>> eb("sbm", 0.5, 2, [10, 100, 1000]).round(4).tolist()
+    [0.4124, 0.0479, 0.0062]
+    """
+    name = model_name(model)
+    alpha = check_alpha(name, alpha)
+    lag = as_int(lag, "lag", 1)
+    opts = _check_options(name, options)
+    if name not in EB_FINITE_T_MODELS:
+        raise NoFiniteTimeTheory(
+            f"model: no finite-t EB theory for {name!r}; models with one: "
+            f"{', '.join(EB_FINITE_T_MODELS)}. Use eb_limit({name!r}, alpha) for the limit."
+        )
+    t_arr = _lengths(t, lag)
+    flat = t_arr.ravel()
+    if flat.size == 0:
+        return np.zeros(t_arr.shape)
+    if name == "ctrw":
+        out = _eb_ctrw_finite(alpha, lag, flat, opts["tau0"])
+    else:
+        n = flat - lag
+        out = (_eb_fbm if name == "fbm" else _eb_sbm)(alpha, lag, n)
+    out = out.reshape(t_arr.shape)
+    return float(out) if out.ndim == 0 else out
+
+
+# ---------------------------------------------------------------- Cramér-Rao bound
 
 
 def _xlogx_pow(k, alpha):
@@ -183,13 +860,6 @@ def _fbm_crlb_scalar(alpha: float, T: int) -> float:
 def fbm_crlb(alpha, T):
     """Cramér-Rao bound on the std of an unbiased estimate of alpha from one FBM trajectory.
 
-    The trajectory has ``T`` points (T - 1 fractional-Gaussian-noise increments) and an
-    unknown diffusivity D; the bound is sqrt([I^-1]_{alpha alpha}) with the Fisher
-    information I_ij = tr(S^-1 dS_i S^-1 dS_j) / 2 of the Gaussian increments' covariance S.
-    Results are cached, so a curve over alpha is quick. Reference: Kay, Fundamentals of
-    Statistical Signal Processing I (1993), Sec. 3.9; for FBM e.g. Muñoz-Gil et al.,
-    Nat. Commun. 12, 6253 (2021), doi:10.1038/s41467-021-26320-w.
-
     Parameters
     ----------
     alpha : float or array_like
@@ -202,14 +872,30 @@ def fbm_crlb(alpha, T):
     float or ndarray
         Lower bound on the standard deviation, same shape as ``alpha``.
 
+    See Also
+    --------
+    anomdiff.mle_alpha : the maximum-likelihood estimator that approaches it.
+
+    Notes
+    -----
+    The trajectory has ``T`` points (T - 1 fractional-Gaussian-noise increments) and an
+    unknown diffusivity D; the bound is ``sqrt([I^-1]_{alpha alpha})`` with the Fisher
+    information ``I_ij = tr(S^-1 dS_i S^-1 dS_j) / 2`` of the Gaussian increments'
+    covariance S [1]_, [2]_. Results are cached, so a curve over alpha is quick.
+
+    References
+    ----------
+    .. [1] Kay, Fundamentals of Statistical Signal Processing I (1993), Sec. 3.9.
+    .. [2] Muñoz-Gil et al., Nat. Commun. 12, 6253 (2021), doi:10.1038/s41467-021-26320-w.
+
     Examples
     --------
     >>> round(float(fbm_crlb(1.0, 200)), 3)
     0.089
     """
     T = as_int(T, "T", 3)
-    a = np.asarray(alpha, dtype=np.float64)
-    if np.any(~np.isfinite(a)) or np.any(a <= 0) or np.any(a >= 2):
-        raise ValueError("alpha: fbm_crlb needs 0 < alpha < 2 (FBM).")
+    a = _alpha_array(alpha, 0.0, 2.0, "fbm_crlb (FBM)")
+    if np.any(a >= 2):
+        raise ValueError(f"alpha: fbm_crlb needs 0 < alpha < 2 (FBM), got {alpha!r}.")
     out = np.array([_fbm_crlb_scalar(float(v), T) for v in a.ravel()]).reshape(a.shape)
     return float(out) if out.ndim == 0 else out
