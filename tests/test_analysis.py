@@ -186,11 +186,14 @@ def test_fbm_crlb_reference_value_and_vectorized():
         (lambda x: ad.tamsd(x, [1, 50]), ValueError, "T - 1"),
         (lambda x: ad.tamsd(x, [1.5]), TypeError, "integer"),
         (lambda x: ad.tamsd(x, []), ValueError, "lags"),
-        (lambda x: ad.tamsd(x[None], [1]), ValueError, "shape"),
+        (lambda x: ad.tamsd(x[None, ..., None], [1]), ValueError, "shape"),
         (lambda x: ad.eamsd(x[0]), ValueError, "shape"),
         (lambda x: ad.fit_alpha(x, [1, 2], sigma=-1), ValueError, "sigma"),
         (lambda x: ad.fit_alpha(x, [3, 3]), ValueError, "two different lags"),
-        (lambda x: ad.tamsd(np.where(x > 0, np.nan, x), [1]), ValueError, "NaN"),
+        (lambda x: ad.tamsd(np.where(x > 0, np.inf, x), [1]), ValueError, "infinite"),
+        (lambda x: ad.tamsd(np.where(x[:, :1] == 0, np.nan, x), [1]), ValueError, "trajectory 0"),
+        (lambda x: ad.fit_alpha(x, [1, 2], return_diffusivity="no"), TypeError, "return_diffusivity"),
+        (lambda x: ad.eamsd(np.zeros((2, 5, 0))), ValueError, "shape"),
         (lambda x: ad.eb(x, 0), ValueError, "lag"),
         (lambda x: ad.eb(x, 50), ValueError, "lag"),
         (lambda x: ad.eb(x[:1], 1), ValueError, "at least two"),
@@ -215,3 +218,170 @@ def test_theory_msd_matches_models_at_t0_and_rejects_bad_times():
     with pytest.raises(ValueError):
         theory.msd("fbm", -1.0, 0.5)
     assert theory.is_ergodic("fbm") and theory.is_ergodic("lw") and not theory.is_ergodic("ctrw")
+
+
+# ------------------------------------------------- d dimensions, gaps and unequal lengths
+def ref_tamsd_gaps(x, lags):
+    """Loop reference: mean over pairs (t, t+lag) with both points present, |.|^2 summed."""
+    x = np.asarray(x, float)
+    x = x[..., None] if x.ndim == 2 else x
+    out = np.full((len(x), len(lags)), np.nan)
+    for i, row in enumerate(x):
+        for j, lag in enumerate(lags):
+            s = [np.sum((row[t + lag] - row[t]) ** 2) for t in range(len(row) - lag)
+                 if not (np.isnan(row[t]).any() or np.isnan(row[t + lag]).any())]
+            if s:
+                out[i, j] = np.mean(s)
+    return out
+
+
+def _gappy(d, N=6, T=130, seed=0, rate=0.25):
+    rng = np.random.default_rng(seed)
+    x = np.cumsum(rng.standard_normal((N, T, d)), axis=1) * rng.uniform(0.1, 100, (N, 1, 1)) + 1e3
+    x[rng.random((N, T)) < rate] = np.nan  # blinking
+    x[1, 40:] = np.nan  # a shorter track
+    x[2, :7] = np.nan  # starts late
+    return x if d > 1 else x[..., 0]
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+@pytest.mark.parametrize("lags", [[1, 2, 5], list(range(1, 130))])  # direct and FFT paths
+def test_tamsd_with_gaps_matches_loop_reference(d, lags):
+    x = _gappy(d)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the short track lacks the long lags
+        got = ad.tamsd(x, lags)
+    ref = ref_tamsd_gaps(x, lags)
+    assert np.array_equal(np.isnan(got), np.isnan(ref))
+    ok = ~np.isnan(ref)
+    _close(got[ok], ref[ok])
+
+
+@pytest.mark.parametrize("lags", [[1, 2, 5], list(range(1, 120))])
+def test_tamsd_gapless_d_dims_is_sum_of_components(walks, lags):
+    x = np.stack([walks["random walk"], walks["ctrw"], walks["fbm superdiffusive"]], axis=2)
+    got = ad.tamsd(x, lags)
+    _close(got, sum(ad.tamsd(x[:, :, k], lags) for k in range(3)))
+    _close(got, ref_tamsd_gaps(x, lags))
+
+
+def test_ragged_list_equals_nan_padding():
+    rng = np.random.default_rng(3)
+    tracks = [np.cumsum(rng.standard_normal((n, 2)), axis=0) for n in (12, 30, 5)]
+    padded = np.full((3, 30, 2), np.nan)
+    for i, tr in enumerate(tracks):
+        padded[i, : len(tr)] = tr
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = ad.tamsd(tracks, range(1, 20))
+    assert len(caught) == 1 and "2 of 3 trajectories" in str(caught[0].message)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(ref_tamsd_gaps(padded, range(1, 20))))
+    ok = np.isfinite(got)
+    _close(got[ok], ref_tamsd_gaps(padded, range(1, 20))[ok])
+    assert np.isnan(got[2, 4:]).all() and np.isfinite(got[2, :4]).all()
+    _close(ad.eamsd(tracks)[1:], ad.eamsd(padded)[1:])
+
+
+def test_masked_array_points_become_missing():
+    x = np.ma.masked_array([0.0, 1.0, 100.0, 3.0], mask=[0, 0, 1, 0])
+    assert ad.tamsd(x, [1, 2]).tolist() == [1.0, 4.0]
+    assert ad.tamsd([x], [1]).tolist() == [[1.0]]
+
+
+def test_eamsd_teamsd_with_gaps():
+    x = _gappy(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ea = ad.eamsd(x)
+        te = ad.teamsd(x, [1, 3, 60])
+        ta = ad.tamsd(x, [1, 3, 60])
+    # EA-MSD: only trajectories with x_0 present (row 2 starts late) and x_t present.
+    d = np.sum((x - x[:, :1]) ** 2, axis=2)
+    ref = [np.mean(c[~np.isnan(c)]) if np.any(~np.isnan(c)) else np.nan for c in d.T]
+    np.testing.assert_allclose(ea, ref, rtol=1e-12)
+    np.testing.assert_allclose(te, [np.mean(c[~np.isnan(c)]) for c in ta.T], rtol=1e-12)
+
+
+def test_eamsd_time_without_any_pair_is_nan_with_warning():
+    with pytest.warns(RuntimeWarning, match="no trajectory"):
+        ea = ad.eamsd([[0.0, np.nan, 2.0], [0.0, np.nan, 1.0]])
+    assert np.isnan(ea[1]) and ea[2] == 2.5
+
+
+def test_eb_with_gaps_matches_loop_reference():
+    x = _gappy(2, N=5, T=40, seed=4)
+    x[:, 1] = np.nan
+    x[1:, 2] = np.nan  # at cut length 3 only one trajectory has a pair: EB undefined
+    with pytest.warns(RuntimeWarning, match="fewer than two"):
+        t, got = ad.eb(x, 2)
+    values = []
+    for cut in range(3, 41):
+        m = ref_tamsd_gaps(x[:, :cut], [2])[:, 0]
+        m = m[~np.isnan(m)]
+        values.append(np.mean(m**2) / np.mean(m) ** 2 - 1 if m.size > 1 else np.nan)
+    assert np.isnan(got[0]) and np.array_equal(np.isnan(got), np.isnan(values))
+    ok = ~np.isnan(got)
+    _close(got[ok], np.array(values)[ok])
+
+
+def test_eb_is_scale_free():
+    x = ad.simulate("ctrw", 200, 0.5, 20, rng=1)
+    _, e = ad.eb(x, 2)
+    for scale in (2.0**-530, 2.0**500):  # powers of two: exact rescaling, equal results
+        np.testing.assert_array_equal(ad.eb(x * scale, 2)[1], e)
+    _close(ad.eb(x * 1e-160, 1)[1], ad.eb(x, 1)[1], rel=1e-12)
+    _close(ad.eb(x * 1e150, 1)[1], ad.eb(x, 1)[1], rel=1e-12)
+
+
+def test_fit_alpha_in_d_dims_and_noise_offset_2d_sigma2():
+    # 2-D Brownian motion with unit variance per component and step: TA-MSD = 2 lag, so
+    # K = 1/2 (TA-MSD = 2 d K lag), alpha = 1; noise adds 2 d sigma^2 = 4 sigma^2.
+    x = ad.simulate("fbm", 400, 1.0, 300, dim=2, rng=11)
+    a, k = ad.fit_alpha(x, range(1, 11), return_diffusivity=True)
+    assert abs(a.mean() - 1) < 0.03 and abs(k.mean() - 0.5) < 0.05
+    noisy = ad.add_localization_noise(x, 0.7, rng=12)
+    assert abs(ad.teamsd(noisy, [5])[0] - ad.teamsd(x, [5])[0] - 4 * 0.7**2) < 0.1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        corrected = ad.fit_alpha(noisy, range(1, 11), sigma=0.7)
+    raw = ad.fit_alpha(noisy, range(1, 11))
+    assert abs(np.nanmean(corrected) - 1) < 0.5 * abs(raw.mean() - 1)
+
+
+def test_fit_alpha_duplicate_lags_counted_once():
+    # The fuzzer's case: TA-MSD(2) = 0, so only lag 1 is usable: NaN, with the warning.
+    with pytest.warns(RuntimeWarning, match="fewer than two lags"):
+        assert np.isnan(ad.fit_alpha([0.0, 1.0, 0.0, 1.0, 0.0], [1, 1, 2]))
+    x = ad.simulate("fbm", 50, 0.7, 3, rng=0)
+    np.testing.assert_array_equal(ad.fit_alpha(x, [3, 1, 1, 2]), ad.fit_alpha(x, [1, 2, 3]))
+
+
+def test_fit_alpha_huge_sigma_is_nan_with_warning():
+    x = ad.simulate("fbm", 50, 0.7, 3, rng=0)
+    with pytest.warns(RuntimeWarning, match="after the noise correction"):
+        a = ad.fit_alpha(x, [1, 2, 3], sigma=1e155)
+    assert np.all(np.isnan(a))
+
+
+def test_tamsd_overflow_warns():
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        m = ad.tamsd(np.r_[0.0, 1e200, 0.0], 1)
+    assert np.isinf(m[0])
+
+
+def test_tamsd_lag_without_pairs_is_nan_with_one_warning():
+    x = [[0.0, 1.0, np.nan, np.nan, np.nan], [0.0, 1.0, 2.0, 3.0, 4.0]]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m = ad.tamsd(x, [1, 2, 3])
+    assert len(caught) == 1 and "1 of 2" in str(caught[0].message)
+    assert m[0, 0] == 1.0 and np.isnan(m[0, 1:]).all() and m[1].tolist() == [1.0, 4.0, 9.0]
+
+
+def test_single_trajectory_shapes_in_d_dims():
+    y = ad.simulate("fbm", 30, 1.0, 1, dim=2, rng=0)  # (1, 30, 2)
+    assert ad.tamsd(y, [1, 2]).shape == (1, 2)
+    assert ad.fit_alpha(y, [1, 2]).shape == (1,)
+    # A 2-D array is always a set of 1-D trajectories (N, T): y[0] is 30 trajectories of 2 points.
+    assert ad.tamsd(y[0], 1).shape == (30, 1)
+    assert ad.normalize(y).shape == y.shape and ad.add_localization_noise(y[0], 0.1, rng=0).shape == (30, 2)
