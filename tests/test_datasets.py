@@ -89,9 +89,19 @@ def test_normalize_unit_increments_and_scale_free():
     assert ad.normalize(x[0]).shape == (200,)
 
 
-def test_normalize_immobile_trajectory_stays_finite():
-    z = ad.normalize(np.zeros((2, 50)))
-    assert np.all(z == 0)
+def test_normalize_immobile_trajectory_is_nan_with_one_warning():
+    x = ad.simulate("fbm", 50, 1.0, 3, rng=0)
+    x[1] = 0.0
+    with pytest.warns(RuntimeWarning, match="1 of 3 trajectories are immobile") as caught:
+        z = ad.normalize(x)
+    assert len(caught) == 1
+    assert np.all(np.isnan(z[1])) and np.all(np.isfinite(z[[0, 2]]))
+
+
+def test_normalize_constant_velocity_uses_rms():
+    # Zero variance but moving (a ballistic Levy flight): unit-speed increments are kept.
+    z = ad.normalize(np.arange(6.0) * 3.0)
+    np.testing.assert_allclose(z, np.arange(6.0))
 
 
 def test_localization_noise_statistics():
@@ -112,7 +122,7 @@ def test_localization_noise_statistics():
         (np.zeros((2, 5)), -0.1, ValueError, "sigma"),
         (np.zeros((2, 5)), np.nan, ValueError, "sigma"),
         (np.zeros((2, 5)), "0.1", TypeError, "sigma"),
-        (np.zeros((2, 5, 2)), 0.1, ValueError, "shape"),
+        (np.zeros((2, 5, 2, 1)), 0.1, ValueError, "shape"),
         (np.full((2, 5), np.nan), 0.1, ValueError, "NaN"),
         (np.zeros((0, 5)), 0.1, ValueError, "no trajectories"),
     ],
@@ -125,7 +135,7 @@ def test_noise_bad_input(trajs, sigma, error, word):
 
 def test_normalize_bad_input():
     with pytest.raises(ValueError, match="shape"):
-        ad.normalize(np.zeros((2, 3, 4)))
+        ad.normalize(np.zeros((2, 3, 4, 1)))
     with pytest.raises(ValueError, match="at least 2"):
         ad.normalize(np.zeros((2, 1)))
     with pytest.raises(TypeError):
@@ -140,3 +150,63 @@ def test_ergodic_labels():
         ad.ergodic_labels([5])
     with pytest.raises(ValueError):
         ad.ergodic_labels([])
+
+
+def test_ergodic_labels_alpha_one_rule_and_names():
+    labels = [0, 1, 2, 3, 4, 0, 1, 4]
+    alphas = [1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 1.5]
+    assert ad.ergodic_labels(labels, alphas).tolist() == [1, 1, 1, 1, 1, 0, 0, 0]
+    names = [ad.MODELS[i] for i in labels]
+    assert ad.ergodic_labels(names, alphas).tolist() == [1, 1, 1, 1, 1, 0, 0, 0]
+    assert ad.ergodic_labels(["FBM", 1, np.int64(4)]).tolist() == [1, 0, 0]
+    assert ad.ergodic_labels(np.array(["lw", "attm"])).tolist() == [1, 0]
+
+
+@pytest.mark.parametrize(
+    "labels, alphas, error, word",
+    [
+        (["2"], None, ValueError, "model_labels"),
+        ({}, None, TypeError, "model_labels"),
+        ([True, False], None, TypeError, "model_labels"),
+        (np.array([True]), None, TypeError, "model_labels"),
+        ("fbm", None, TypeError, "model_labels"),
+        ([None], None, TypeError, "model_labels"),
+        ([[0, 1]], None, ValueError, "model_labels"),
+        ([0.5], None, ValueError, "model_labels"),
+        ([0, 1], [1.0], ValueError, "alphas"),
+        ([0, 1], ["a", "b"], TypeError, "alphas"),
+        ([0, 1], [np.nan, 1.0], ValueError, "alphas"),
+    ],
+)
+def test_ergodic_labels_bad_input(labels, alphas, error, word):
+    with pytest.raises(error, match=word):
+        ad.ergodic_labels(labels, alphas)
+
+
+def test_ergodicity_dataset_balanced_with_alpha_one_ergodic():
+    from anomdiff.datasets import ergodicity_dataset
+
+    d = ergodicity_dataset(30, 3, rng=0)
+    y = ad.ergodic_labels(d[:, 0], d[:, 1])
+    assert 2 * y.sum() == len(d) and d.shape[1] == 32
+    assert np.all(y[d[:, 1] == 1.0] == 1)  # every model at alpha = 1 is ergodic
+    assert np.all(np.lexsort((d[:, 1], d[:, 0])) == np.arange(len(d)))
+    np.testing.assert_array_equal(d, ergodicity_dataset(30, 3, rng=0))
+    with pytest.raises(ValueError, match="T"):
+        ergodicity_dataset(10, 3)
+
+
+def test_noise_and_normalize_in_d_dims_with_gaps():
+    x = ad.simulate("fbm", 60, 0.8, 4, dim=3, rng=2)
+    x[1, 30:] = np.nan
+    x[2, 5] = np.nan
+    noisy = ad.add_localization_noise(x, 0.2, rng=3)
+    assert noisy.shape == x.shape and np.array_equal(np.isnan(noisy), np.isnan(x))
+    z = ad.normalize(noisy)
+    assert np.array_equal(np.isnan(z), np.isnan(x)) and np.all(z[:, 0] == 0)
+    np.testing.assert_allclose(ad.normalize(5.0 * noisy - 3.0), z, rtol=1e-9, atol=1e-9)
+    # Gapless rows: pooled unit variance of the increments over the 3 components.
+    dz = np.diff(z[[0, 3]], axis=1)
+    np.testing.assert_allclose(dz.var(axis=1).mean(axis=1), 1.0, rtol=1e-12)
+    # Scale-free even at extreme scales.
+    np.testing.assert_allclose(ad.normalize(noisy * 1e-160), z, rtol=1e-9, atol=1e-9)
