@@ -5,7 +5,7 @@ inputs, compares it with the library's own result and prints, in plain words, wh
 or wrong: a wrong shape, the wrong axis, a constant factor, a lag or cut length off by one,
 Python loops that are too slow, or ``Correct!``. A check never raises because of the
 learner's answer (``None``, a list, a function that raises or is still a
-``NotImplementedError`` stub): it reports the problem instead.
+``NotImplementedError`` stub, numbers too large for a float): it reports the problem instead.
 
 Every check prints its verdict and returns a :class:`CheckResult`, which is truthy when the
 answer passed, so ``assert check_tamsd(my_tamsd)`` also works.
@@ -16,32 +16,51 @@ answer passed, so ``assert check_tamsd(my_tamsd)`` also works.
 Correct! Your EA-MSD matches the library's.
 True
 
-The ML checks (:func:`check_prepare_data`, :func:`check_alpha_model`,
-:func:`check_classifier`) import keras only when they run.
+Speed is judged by measurement, not by interrupting the learner's code: see
+:func:`anomdiff._feedback.timed`.
+
+Writing a check: decorate a function with :func:`~anomdiff._feedback.check`; in its body,
+run the answer with :func:`~anomdiff._feedback.call`, convert it with
+:func:`~anomdiff._feedback.as_array` or :func:`~anomdiff._feedback.as_number`, compare it
+with :func:`~anomdiff._feedback.compare` (listing typical wrong answers as
+``alternatives``), raise :class:`~anomdiff._feedback.Problem` with the learner's words for
+anything else, and return the ``"Correct! ..."`` message. Reference answers are private
+(``_name``). The ML checks import keras (through :mod:`anomdiff.ml`) only when they run.
 """
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
-import time
-import traceback
-import warnings
-from typing import NamedTuple
-
 import numpy as np
+from scipy import integrate, special
+
+from . import theory
+from ._feedback import (CheckResult, Problem, as_array, as_number, call, check, compare,
+                        describe, mismatch, timed)
+from .datasets import add_localization_noise, create_dataset, normalize
+from .ergodicity import eb
+from .models import MODELS, model_name, simulate
+from .msd import eamsd, fit_alpha, tamsd, teamsd
+
+try:  # the course's classification lives beside MODELS (older versions: in theory)
+    from .models import ERGODIC_MODELS
+except ImportError:  # pragma: no cover
+    from .theory import ERGODIC_MODELS
 
 __all__ = [
     "CheckResult",
     "check_loglog_slope",
     "check_ea_exponents",
+    "check_step_variance",
+    "check_no_jump_fraction",
+    "check_levy_alpha",
     "check_tamsd",
+    "check_tamsd_loop",
     "check_eamsd",
     "check_teamsd",
     "check_fit_alpha",
     "check_ergodic_guess",
     "check_add_noise",
+    "check_noise_offset",
     "check_noise_correction",
     "check_breakdown",
     "check_eb",
@@ -53,253 +72,10 @@ __all__ = [
 ]
 
 
-class CheckResult(NamedTuple):
-    """Outcome of a check: ``passed`` and the ``message`` that was printed."""
-
-    passed: bool
-    message: str
-
-    def __bool__(self) -> bool:
-        return bool(self.passed)
-
-    def __repr__(self) -> str:
-        return f"CheckResult(passed={self.passed})"
-
-    def _ipython_display_(self):
-        # The message is already printed; don't echo the result as a notebook output.
-        pass
-
-
-class _Problem(Exception):
-    """Internal: the learner's answer has a problem described by the message."""
-
-
-class _TooSlow(Exception):
-    pass
-
-
-# ------------------------------------------------------------------ reporting helpers
-
-
-def _report(passed: bool, message: str) -> CheckResult:
-    text = message if passed else "Not yet. " + message
-    print(text)
-    return CheckResult(bool(passed), text)
-
-
-def _describe(value) -> str:
-    if value is None:
-        return "None"
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
-    name = type(value).__name__
-    if isinstance(value, (list, tuple)):
-        return f"a {name} of length {len(value)}"
-    return f"a {name}"
-
-
-def _call(func, *args, what="your function", **kwargs):
-    """Call the learner's function; turn every failure into a :class:`_Problem`."""
-    if func is None:
-        raise _Problem(
-            f"You passed None instead of {what}. Define it in the exercise cell above, run "
-            "that cell, then run this check again."
-        )
-    if not callable(func):
-        raise _Problem(
-            f"Expected {what} (something you can call, defined with def), but got "
-            f"{_describe(func)}. Pass the function itself, without calling it: "
-            "check_xxx(my_function), not check_xxx(my_function(...))."
-        )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return func(*args, **kwargs)
-    except NotImplementedError:
-        raise _Problem(
-            f"{what[0].upper() + what[1:]} is not written yet: it still raises "
-            "NotImplementedError. Replace the `raise NotImplementedError(...)` line with your "
-            "code and run the cell again."
-        ) from None
-    except _TooSlow:
-        raise
-    except Exception as err:  # noqa: BLE001 - any learner error becomes feedback
-        frames = traceback.extract_tb(err.__traceback__)[1:]
-        # Point at the learner's own line, not at numpy's internals.
-        own = [f for f in frames if "site-packages" not in f.filename and "/lib/python" not in f.filename]
-        where = (own or frames or traceback.extract_tb(err.__traceback__))[-1]
-        hint = ""
-        if type(err).__name__ == "LinAlgError" or "SVD did not converge" in str(err):
-            hint = (" This usually means NaN or infinite values reached a fit: log(0) = -inf "
-                    "(a time or lag of 0, an MSD of 0) or the log of a negative number.")
-        code = (where.line or "").strip()
-        at = f"line {where.lineno}: `{code}`" if code else f"line {where.lineno}"
-        raise _Problem(
-            f"{what[0].upper() + what[1:]} raised {type(err).__name__}: {err} ({at}).{hint}"
-        ) from None
-
-
-def _array(value, what="your function") -> np.ndarray:
-    if value is None:
-        raise _Problem(f"{what[0].upper() + what[1:]} returned None. Did you forget `return`?")
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise _Problem(
-            f"{what[0].upper() + what[1:]} returned {_describe(value)}, which is not an "
-            "array of numbers."
-        ) from None
-    return arr
-
-
-def _number(value, what="your answer") -> float:
-    if value is None:
-        raise _Problem(f"{what[0].upper() + what[1:]} is None. Did you forget `return` or to assign it?")
-    if isinstance(value, (str, bytes)):
-        raise _Problem(f"{what[0].upper() + what[1:]} should be a number, not the text {value!r}.")
-    arr = np.asarray(value, dtype=object)
-    if arr.size != 1:
-        raise _Problem(
-            f"{what[0].upper() + what[1:]} should be a single number, but it is "
-            f"{_describe(value)}."
-        )
-    try:
-        return float(arr.ravel()[0])
-    except (TypeError, ValueError):
-        raise _Problem(
-            f"{what[0].upper() + what[1:]} should be a number, but it is {_describe(value)}."
-        ) from None
-
-
-def _guard(body):
-    """Run a check body; a :class:`_Problem` becomes a failed result, never an exception."""
-    try:
-        passed, message = body()
-    except _Problem as problem:
-        return _report(False, str(problem))
-    return _report(passed, message)
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float):
-    """Interrupt Python code after ``seconds`` (main thread on Unix; elsewhere no limit)."""
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
-        yield
-        return
-
-    def handler(signum, frame):
-        raise _TooSlow
-
-    old = signal.signal(signal.SIGALRM, handler)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
-def _best_time(func, args, repeat=3) -> float:
-    best = np.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        func(*args)
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
-def _speed(func, ref, args, *, factor=30.0, floor=0.5, hint=""):
-    """None if ``func`` is fast enough on ``args``, else a message saying how slow it is."""
-    t_ref = _best_time(ref, args)
-    allowed = max(factor * t_ref, floor)
-    limit = 3 * allowed  # stop waiting once the verdict is clear
-    t0 = time.perf_counter()
-    try:
-        with _time_limit(limit):
-            _call(func, *args)
-    except _TooSlow:
-        took = None
-    except _Problem as problem:
-        shape = " x ".join(str(s) for s in np.shape(args[0]))
-        return f"Right on the small test, but on a larger {shape} input: {problem}"
-    else:
-        took = time.perf_counter() - t0
-    if took is not None and took <= allowed:
-        return None
-    shape = " x ".join(str(s) for s in np.shape(args[0]))
-    took_text = f"more than {limit:.1f} s" if took is None else f"{took:.2f} s"
-    return (
-        f"Your values are right, but your code is too slow: {took_text} on a {shape} input, "
-        f"where the library takes {t_ref * 1e3:.0f} ms. {hint}"
-    ).strip()
-
-
-def _close(a, b, rtol=1e-6, atol=1e-9) -> bool:
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
-
-
-def _one(axis: str) -> str:
-    """Singular of an axis name: "trajectories" -> "trajectory"."""
-    return axis[:-3] + "y" if axis.endswith("ies") else axis[:-1]
-
-
-def _compare(got, expected, *, name, axes, alternatives=(), transposable=True):
-    """Compare arrays; return None if equal, else a message saying what is wrong.
-
-    ``axes`` names the axes of ``expected`` (e.g. ("trajectories", "lags")); ``alternatives``
-    is a sequence of ``(array, message)``: typical wrong answers and what they mean.
-    """
-    if got.shape != expected.shape:
-        want = " x ".join(f"{n} {a}" for n, a in zip(expected.shape, axes))
-        msg = f"Wrong shape: your {name} has shape {got.shape}, expected {expected.shape} ({want})."
-        if transposable and expected.ndim == 2 and got.shape == expected.T.shape:
-            msg += f" It looks transposed: put {axes[0]} on the rows and {axes[1]} on the columns."
-        for alt, why in alternatives:
-            if alt.size == got.size and _close(got.ravel(), alt.ravel(), rtol=1e-5):
-                return msg + " " + why
-        if expected.ndim == 2 and got.ndim == 1:
-            if got.shape[0] == expected.shape[1]:
-                msg += f" One value per {_one(axes[1])}: did you average over {axes[0]}?"
-            elif got.shape[0] == expected.shape[0]:
-                msg += f" One value per {_one(axes[0])}: did you average over {axes[1]}?"
-        if expected.ndim == 1 and got.ndim == 1 and abs(got.shape[0] - expected.shape[0]) == 1:
-            msg += f" You have one {_one(axes[0])} too {'many' if got.shape[0] > expected.shape[0] else 'few'}: an off-by-one in a range or slice?"
-        return msg
-    if not np.all(np.isfinite(got)):
-        bad = int(np.sum(~np.isfinite(got)))
-        return (
-            f"Your {name} contains {bad} NaN or infinite value(s). Look for a division by zero "
-            "or a log of zero."
-        )
-    if _close(got, expected):
-        return None
-    for alt, why in alternatives:
-        if alt.shape == got.shape and _close(got, alt, rtol=1e-5):
-            return why
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = got / expected
-    finite = ratio[np.isfinite(ratio) & (np.abs(expected) > 1e-12)]
-    if finite.size and np.allclose(finite, finite.mean(), rtol=1e-6):
-        r = float(finite.mean())
-        hint = ""
-        if np.isclose(r, 2) or np.isclose(r, 0.5):
-            hint = " A factor 2 often comes from a stray 2 (e.g. 2 * sigma**2) or a sum over two terms."
-        if r < 0:
-            hint = " Check the sign."
-        return f"Your {name} is off by a constant factor: it is {r:.4g} times the right value.{hint}"
-    diff = np.abs(got - expected) / np.maximum(np.abs(expected), 1e-12)
-    idx = np.unravel_index(int(np.argmax(diff)), diff.shape)
-    where = ", ".join(f"{_one(a)} index {i}" for a, i in zip(axes, idx))
-    return (
-        f"Your {name} has the right shape but wrong values: the largest difference is at "
-        f"{where}: yours {got[idx]:.6g}, expected {expected[idx]:.6g}."
-    )
+# ------------------------------------------------------------------ shared inputs
 
 
 def _fbm(N, T, alpha, seed):
-    from .models import simulate
-
     return simulate("fbm", T, alpha, N, rng=seed)
 
 
@@ -309,118 +85,414 @@ def _offset(x, seed):
     return x + rng.normal(0.0, 3.0, size=(x.shape[0], 1))
 
 
+def _loglog(lags, values):
+    """Least-squares slopes and prefactors of log(values) vs log(lags), one per row.
+
+    Non-positive or non-finite values are left out of their row's fit (as ``fit_alpha``).
+    """
+    v = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    u = np.log(np.asarray(lags, dtype=np.float64))[None, :]
+    w = (v > 0) & np.isfinite(v)
+    with np.errstate(all="ignore"):
+        logv = np.where(w, np.log(np.where(w, v, 1.0)), 0.0)
+        n = w.sum(axis=1)
+        ubar = (w * u).sum(axis=1) / n
+        vbar = logv.sum(axis=1) / n
+        du = np.where(w, u - ubar[:, None], 0.0)
+        slope = (du * (logv - vbar[:, None])).sum(axis=1) / (du * du).sum(axis=1)
+        prefactor = np.exp(vbar - slope * ubar)
+    slope[n < 2] = np.nan
+    prefactor[n < 2] = np.nan
+    return slope, prefactor
+
+
+def _stack_hint(axis_advice):
+    """An ``explain`` for :func:`call`/:func:`as_array`: per-lag rows of unequal length."""
+
+    def explain(err):
+        text = str(err)
+        if isinstance(err, ValueError) and any(w in text for w in (
+                "same shape", "inhomogeneous", "could not broadcast", "must match exactly",
+                "setting an array element with a sequence")):
+            return axis_advice
+        return None
+
+    return explain
+
+
 # ------------------------------------------------------------------ chapter 1: models
 
 
+@check
 def check_loglog_slope(func) -> CheckResult:
-    """Check ``func(t, msd) -> slope``: the least-squares slope of log(msd) against log(t)."""
+    """Check a function that returns the least-squares slope of a log-log plot.
 
-    def body():
-        t = np.arange(1.0, 201.0)
-        exact = 3.0 * t**0.7
-        got = _number(_call(func, t.copy(), exact.copy()), "the slope your function returned")
-        if not np.isfinite(got):
-            raise _Problem(
-                "Your slope is NaN or infinite. Did a time t = 0 or an MSD of 0 end up in a "
-                "log? (log(0) = -inf.) Fit only t > 0."
-            )
-        if np.isclose(got, 1 / 0.7, rtol=1e-4):
-            raise _Problem(
-                "You got 1/alpha: you fitted log(t) against log(MSD). Put log(t) on the x axis "
-                "and log(MSD) on the y axis."
-            )
-        if np.isclose(got, np.log(3.0), rtol=1e-4) or np.isclose(got, np.log10(3.0), rtol=1e-4):
-            raise _Problem(
-                "That is the intercept log(K), not the slope. np.polyfit(x, y, 1) returns "
-                "[slope, intercept]: highest power first."
-            )
-        if not np.isclose(got, 0.7, rtol=1e-4):
-            raise _Problem(
-                f"For MSD = 3 t^0.7 your slope is {got:.4g}, expected 0.7. Fit a straight line "
-                "to log(MSD) versus log(t)."
-            )
-        rng = np.random.default_rng(11)
-        noisy = exact * np.exp(rng.normal(0.0, 0.3, t.size))
-        expected = np.polyfit(np.log(t), np.log(noisy), 1)[0]
-        got = _number(_call(func, t.copy(), noisy.copy()), "the slope your function returned")
-        if not np.isclose(got, expected, rtol=1e-4):
-            ends = np.log(noisy[-1] / noisy[0]) / np.log(t[-1] / t[0])
-            if np.isclose(got, ends, rtol=1e-4):
-                raise _Problem(
-                    "On exact data you are right, but on noisy data you used only the first "
-                    "and last points. Use a least-squares fit over all points (np.polyfit)."
-                )
-            raise _Problem(
-                f"On noisy data your slope is {got:.4g}, a least-squares fit gives "
-                f"{expected:.4g}. Use a least-squares fit over all points (np.polyfit)."
-            )
-        return True, "Correct! Your log-log slope is a least-squares fit."
+    Parameters
+    ----------
+    func : callable
+        ``func(t, msd) -> slope``: the least-squares slope of ``log(msd)`` against ``log(t)``
+        for 1-D arrays ``t > 0`` and ``msd > 0``.
 
-    return _guard(body)
+    Returns
+    -------
+    CheckResult
+        Truthy if ``func`` is right on an exact power law and on noisy data; its message
+        (also printed) says what is wrong otherwise.
+
+    See Also
+    --------
+    check_ea_exponents : exponents of the five models.
+    numpy.polyfit : least-squares polynomial fits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_loglog_slope(lambda t, m: np.polyfit(np.log(t), np.log(m), 1)[0]).passed
+    Correct! Your log-log slope is a least-squares fit.
+    True
+    """
+    t = np.arange(1.0, 201.0)
+    exact = 3.0 * t**0.7
+    got = as_number(call(func, t.copy(), exact.copy()), "the slope your function returned")
+    if not np.isfinite(got):
+        raise Problem("Your slope is NaN or infinite. Did a time t = 0 or an MSD of 0 end up "
+                      "in a log? (log(0) = -inf.) Fit only t > 0.")
+    if np.isclose(got, 1 / 0.7, rtol=1e-4):
+        raise Problem("You got 1/alpha: you fitted log(t) against log(MSD). Put log(t) on the "
+                      "x axis and log(MSD) on the y axis.")
+    if np.isclose(got, np.log(3.0), rtol=1e-4) or np.isclose(got, np.log10(3.0), rtol=1e-4):
+        raise Problem("That is the intercept log(K), not the slope. np.polyfit(x, y, 1) "
+                      "returns [slope, intercept]: highest power first.")
+    if not np.isclose(got, 0.7, rtol=1e-4):
+        raise Problem(f"For MSD = 3 t^0.7 your slope is {got:.4g}, expected 0.7. Fit a "
+                      "straight line to log(MSD) versus log(t).")
+    rng = np.random.default_rng(11)
+    noisy = exact * np.exp(rng.normal(0.0, 0.3, t.size))
+    expected = np.polyfit(np.log(t), np.log(noisy), 1)[0]
+    got = as_number(call(func, t.copy(), noisy.copy()), "the slope your function returned")
+    if not np.isclose(got, expected, rtol=1e-4):
+        ends = np.log(noisy[-1] / noisy[0]) / np.log(t[-1] / t[0])
+        if np.isclose(got, ends, rtol=1e-4):
+            raise Problem("On exact data you are right, but on noisy data you used only the "
+                          "first and last points. Use a least-squares fit over all points "
+                          "(np.polyfit).")
+        raise Problem(f"On noisy data your slope is {got:.4g}, a least-squares fit gives "
+                      f"{expected:.4g}. Use a least-squares fit over all points (np.polyfit).")
+    return "Correct! Your log-log slope is a least-squares fit."
 
 
 def _theory_slope(model, alpha, t_min, t_max):
-    from . import theory
-
     t = np.arange(t_min, t_max + 1)
     return float(np.polyfit(np.log(t), np.log(theory.msd(model, t, alpha)), 1)[0])
 
 
+@check
 def check_ea_exponents(measured, alphas, *, t_min=10, t_max=999, tol=0.1) -> CheckResult:
-    """Check a dict ``{model: EA-MSD exponent}`` against the slope of ``ad.theory.msd``.
+    """Check measured EA-MSD exponents against the slope of the theoretical MSD laws.
 
-    ``alphas`` is the dict of exponents used to simulate; the theory slope is fitted over
-    ``t_min..t_max`` like the measured one, so finite-time corrections (ATTM, Lévy walk)
-    are included. Measured exponents within ``tol`` pass.
+    Parameters
+    ----------
+    measured : dict
+        ``{model name: exponent}`` measured from simulated EA-MSDs.
+    alphas : dict
+        ``{model name: alpha}`` used for the simulations.
+    t_min, t_max : int
+        The fit window; theory's slope is fitted over the same window, so finite-time
+        corrections (ATTM, Lévy walk) are included.
+    tol : float
+        Largest accepted difference from theory's slope.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if every exponent is within ``tol``; the message lists the others.
+
+    See Also
+    --------
+    anomdiff.theory.msd : the MSD laws.
+    anomdiff.eamsd : the EA-MSD.
+
+    Examples
+    --------
+    >>> check_ea_exponents({"fbm": 0.52}, {"fbm": 0.5}).passed
+    Correct! All 1 exponents are within 0.1 of theory.
+    True
     """
-    from .models import MODELS
+    if not isinstance(measured, dict):
+        raise Problem(f"Expected a dict {{model name: exponent}}, got {describe(measured)}.")
+    missing = [m for m in alphas if m not in measured]
+    if missing:
+        raise Problem(f"Your dict has no exponent for: {', '.join(missing)}. Use the model "
+                      f"names {MODELS} as keys.")
+    lines = []
+    for model, alpha in alphas.items():
+        value = as_number(measured[model], f"the exponent for {model!r}")
+        slope = _theory_slope(model, alpha, t_min, t_max)
+        if not np.isfinite(value):
+            lines.append(f"{model}: your exponent is NaN; did t = 0 get into the log?")
+        elif abs(value - slope) > tol:
+            hint = ""
+            if abs(value - slope / 2) <= tol / 2:
+                hint = " (about half: did you fit the root-mean-square displacement?)"
+            elif abs(value - 2 * slope) <= tol:
+                hint = " (about double: did you square the MSD?)"
+            lines.append(f"{model} (alpha = {alpha}): you measured {value:.3f}, theory's slope "
+                         f"over t = {t_min}..{t_max} is {slope:.3f}{hint}.")
+    if lines:
+        raise Problem(f"Some exponents are off by more than {tol:.2g}:\n  " + "\n  ".join(lines))
+    return f"Correct! All {len(alphas)} exponents are within {tol} of theory."
 
-    def body():
-        if not isinstance(measured, dict):
-            raise _Problem(
-                f"Expected a dict {{model name: exponent}}, got {_describe(measured)}."
-            )
-        missing = [m for m in alphas if m not in measured]
-        if missing:
-            raise _Problem(f"Your dict has no exponent for: {', '.join(missing)}. Use the model names {MODELS} as keys.")
-        lines = []
-        for model, alpha in alphas.items():
-            value = _number(measured[model], f"the exponent for {model!r}")
-            theory = _theory_slope(model, alpha, t_min, t_max)
-            if not np.isfinite(value):
-                lines.append(f"{model}: your exponent is NaN; did t = 0 get into the log?")
-            elif abs(value - theory) > tol:
-                hint = ""
-                if abs(value - theory / 2) <= tol / 2:
-                    hint = " (about half: did you fit the root-mean-square displacement?)"
-                elif abs(value - 2 * theory) <= tol:
-                    hint = " (about double: did you square the MSD?)"
-                lines.append(
-                    f"{model} (alpha = {alpha}): you measured {value:.3f}, theory's slope over "
-                    f"t = {t_min}..{t_max} is {theory:.3f}{hint}."
-                )
-        if lines:
-            return False, "Some exponents are off by more than {:.2g}:\n  ".format(tol) + "\n  ".join(lines)
-        return True, f"Correct! All {len(alphas)} exponents are within {tol} of theory."
 
-    return _guard(body)
+def _step_variance_sbm(t, alpha):
+    # SBM: D(t) ~ t^(alpha-1); the step from t to t+1 has variance (t+1)^alpha - t^alpha,
+    # the increment of the EA-MSD t^alpha (independent steps).
+    return (t + 1.0) ** alpha - t**alpha
+
+
+@check
+def check_step_variance(func, *, alpha=0.5) -> CheckResult:
+    """Check the variance of the step x(t+1) - x(t) of SBM and FBM at given times.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(model, t, alpha) -> ndarray``: the exact variance of the step from time ``t``
+        to ``t + 1`` (``t`` an integer array >= 0) for ``model`` "sbm" or "fbm", both with
+        EA-MSD ``t**alpha`` (unit prefactor, as ``ad.simulate``).
+    alpha : float
+        The exponent tested (and 1.5 as a second case).
+
+    Returns
+    -------
+    CheckResult
+        Truthy if ``func`` is right for both models at both exponents.
+
+    Notes
+    -----
+    SBM has independent steps, so the step variance is the increment of the MSD,
+    :math:`(t+1)^\\alpha - t^\\alpha \\approx \\alpha t^{\\alpha-1}`. FBM has stationary
+    increments: every step has variance :math:`1^\\alpha = 1`.
+
+    See Also
+    --------
+    anomdiff.theory.msd : the MSD laws.
+    check_ea_exponents : the EA-MSD exponents.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def var(model, t, alpha):
+    ...     t = np.asarray(t, dtype=float)
+    ...     return (t + 1) ** alpha - t**alpha if model == "sbm" else np.ones_like(t)
+    >>> check_step_variance(var).passed
+    Correct! SBM's steps shrink (alpha < 1) or grow (alpha > 1) as (t+1)^alpha - t^alpha; FBM's all have variance 1.
+    True
+    """
+    t = np.array([0, 1, 2, 5, 10, 50, 100, 500, 999])
+    for a in (alpha, 1.5):
+        for model in ("sbm", "fbm"):
+            got = as_array(call(func, model, t.copy(), a), f"your function for {model!r}")
+            expected = _step_variance_sbm(t, a) if model == "sbm" else np.ones(t.size)
+            alts = [
+                (a * np.maximum(t, 1.0) ** (a - 1), "You used the derivative alpha t^(alpha-1): "
+                 "close for large t, but the step from t to t+1 has variance exactly "
+                 "(t+1)^alpha - t^alpha (the MSD's increment, because SBM's steps are independent)."),
+                ((t + 1.0) ** a, "You returned the MSD at t + 1; the variance of one step is the "
+                 "difference of the MSD at t + 1 and at t (SBM's steps are independent)."),
+                (t ** float(a), "You returned the MSD at time t, not the variance of one step."),
+            ]
+            if model == "fbm":
+                alts = [(_step_variance_sbm(t, a), "That is SBM's answer. FBM's increments are "
+                         "stationary: the MSD over one step, 1^alpha = 1, at every t.")] + alts
+            else:
+                alts = [(np.ones(t.size), "Every SBM step having variance 1 is FBM's answer. SBM's "
+                         "diffusivity changes in time: its steps are independent, so their "
+                         "variances add up to the MSD t^alpha.")] + alts
+            compare(got, expected, name=f"{model.upper()} step variance at alpha = {a}",
+                    axes=("times",), alternatives=alts)
+    return ("Correct! SBM's steps shrink (alpha < 1) or grow (alpha > 1) as (t+1)^alpha - "
+            "t^alpha; FBM's all have variance 1.")
+
+
+def _no_jump_fraction(t, alpha, tau0=1.0):
+    """P(no jump by t): the survival of the first Mittag-Leffler wait, E_alpha(-(t/tau0)^alpha).
+
+    For 0 < alpha < 1 from the integral E_a(-s^a) = int_0^inf exp(-r s) K_a(r) dr with the
+    spectral density K_a(r) = sin(pi a) r^(a-1) / (pi (r^(2a) + 2 r^a cos(pi a) + 1))
+    (Gorenflo et al., Mittag-Leffler Functions, Springer 2014, doi:10.1007/978-3-662-43930-2),
+    stable where the power series cancels catastrophically.
+    """
+    s = np.asarray(t, dtype=np.float64) / tau0
+    if alpha == 1:
+        return np.exp(-s)
+    sa, ca = np.sin(np.pi * alpha), np.cos(np.pi * alpha)
+    k = np.arange(400)
+    inv_gamma = special.rgamma(alpha * k + 1)
+
+    def survival(v):
+        x = v**alpha
+        if x <= 1:  # the power series converges fast and without cancellation here
+            return float(np.sum((-x) ** k * inv_gamma))
+        # In y = log r the integrand r K(r) exp(-r v) is smooth; K peaks near r = 1 (y = 0).
+        def f(y):
+            r = np.exp(y)
+            ra = r**alpha
+            return np.exp(-r * v) * sa / np.pi * ra / (ra * ra + 2 * ra * ca + 1)
+        hi = np.log(60.0 / v)
+        pts = [p for p in (0.0,) if -60 / alpha < p < hi]
+        return integrate.quad(f, -60.0 / alpha, hi, points=pts or None, limit=400)[0]
+
+    return np.array([survival(v) for v in s.ravel()]).reshape(s.shape)
+
+
+@check
+def check_no_jump_fraction(measured, t, alpha, *, N, tau0=1.0) -> CheckResult:
+    """Check the measured fraction of CTRW trajectories that have not jumped by time t.
+
+    Parameters
+    ----------
+    measured : array_like
+        One fraction per time in ``t``, measured from ``N`` simulated CTRW trajectories
+        (a trajectory has not jumped by ``t`` if ``x[:t+1]`` is all zero).
+    t : array_like of int
+        The times.
+    alpha : float
+        The CTRW's exponent, 0 < alpha < 1.
+    N : int
+        Number of simulated trajectories (sets the statistical tolerance).
+    tau0 : float
+        The waiting-time scale of the simulation (default 1.0, as ``ad.simulate``).
+
+    Returns
+    -------
+    CheckResult
+        Truthy if every fraction lies within 4 binomial standard errors (plus 0.01) of the
+        Mittag-Leffler survival :math:`E_\\alpha(-(t/\\tau_0)^\\alpha)`.
+
+    Notes
+    -----
+    The first wait has survival function :math:`E_\\alpha(-(t/\\tau_0)^\\alpha)`, which decays
+    as :math:`(t/\\tau_0)^{-\\alpha}/\\Gamma(1-\\alpha)` for large t: a power law, not an
+    exponential, so a fraction of trajectories stays stuck for very long.
+
+    See Also
+    --------
+    anomdiff.simulate : the CTRW and its option ``tau0``.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> x = ad.simulate("ctrw", 101, 0.5, 4000, rng=1)
+    >>> t = [1, 10, 100]
+    >>> stuck = [float((abs(x[:, : k + 1]).max(axis=1) == 0).mean()) for k in t]
+    >>> check_no_jump_fraction(stuck, t, 0.5, N=4000).passed  # doctest: +ELLIPSIS
+    Correct! ...
+    True
+    """
+    t = np.asarray(t, dtype=np.float64)
+    got = as_array(measured, "your fractions")
+    expected = _no_jump_fraction(t, alpha, tau0)
+    if got.shape != expected.shape:
+        raise Problem(f"Give one fraction per time: {t.size} numbers, got shape {got.shape}.")
+    if np.any((got < 0) | (got > 1)) or not np.all(np.isfinite(got)):
+        raise Problem("Fractions lie between 0 and 1: count trajectories that have not moved "
+                      "and divide by the number of trajectories.")
+    se = np.sqrt(expected * (1 - expected) / N)
+    ok = np.abs(got - expected) <= 4 * se + 0.01
+    if np.all(ok):
+        return (f"Correct! The fraction that has not jumped follows E_alpha(-(t/tau0)^alpha), "
+                f"here {expected[-1]:.3f} at t = {t[-1]:g}: a power-law tail ~ t^-alpha, so "
+                "some trajectories stay stuck for a very long time.")
+    moved_once = np.abs(got - (1 - expected)) <= 4 * se + 0.01
+    if np.all(moved_once):
+        raise Problem("Your numbers are the fraction that HAS jumped. Count the trajectories "
+                      "whose positions x[0..t] are all still 0.")
+    i = int(np.argmax(~ok))
+    exp_guess = np.exp(-t[i] / tau0)
+    extra = (" That is close to exp(-t/tau0), the exponential waits of Brownian motion: did "
+             "you simulate alpha = 1?") if abs(got[i] - exp_guess) < 4 * se[i] + 0.01 else (
+             " Check that you compare positions with the start (x[:, :t+1] all equal to 0), "
+             "with the same alpha and tau0 as given here.")
+    raise Problem(f"At t = {t[i]:g} you measured {got[i]:.3f}, theory says {expected[i]:.3f} "
+                  f"(+- {4 * se[i] + 0.01:.3f}).{extra}")
+
+
+@check
+def check_levy_alpha(func) -> CheckResult:
+    """Check the Lévy walk's MSD exponent as a function of the flight-time exponent sigma.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(sigma) -> alpha`` for flight times with density ``~ tau**-(1 + sigma)``,
+        0 < sigma < 2 (vectorized over an array of sigmas, or taking one number).
+
+    Returns
+    -------
+    CheckResult
+        Truthy for alpha = 2 (ballistic) for sigma <= 1 and alpha = 3 - sigma for
+        1 < sigma < 2.
+
+    Notes
+    -----
+    The MSD of a Lévy walk with flight-time tail exponent :math:`\\sigma` grows as
+    :math:`t^2` for :math:`0 < \\sigma < 1` and :math:`t^{3-\\sigma}` for
+    :math:`1 < \\sigma < 2` (Zaburdaev, Denisov & Klafter 2015, doi:10.1103/RevModPhys.87.483).
+
+    See Also
+    --------
+    anomdiff.theory.msd : the Lévy walk's MSD law.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_levy_alpha(lambda s: np.where(np.asarray(s) <= 1, 2.0, 3 - np.asarray(s))).passed
+    Correct! alpha = 3 - sigma for 1 < sigma < 2, ballistic (alpha = 2) for sigma <= 1.
+    True
+    """
+    sigmas = np.array([0.3, 0.6, 0.9, 1.1, 1.25, 1.5, 1.75, 1.9])
+    try:
+        got = as_array(call(func, sigmas.copy()), "your function")
+        if got.shape != sigmas.shape:
+            raise Problem("")
+    except Problem:
+        got = np.array([as_number(call(func, float(s)), f"your alpha for sigma = {s}")
+                        for s in sigmas])
+    expected = np.where(sigmas <= 1, 2.0, 3 - sigmas)
+    alts = [(3 - sigmas, "For sigma < 1 the mean flight time is infinite and the walker spends "
+             "almost all its time in one ballistic flight: alpha = 2, not 3 - sigma (which would "
+             "exceed 2, faster than ballistic, impossible at unit speed)."),
+            (np.where(sigmas <= 1, 2.0, 2 - sigmas), "Off by one: the MSD exponent is 3 - sigma "
+             "(two powers of t from the ballistic displacement, minus sigma - 1 from the "
+             "flight-time tail)."),
+            (2 - sigmas, "Off by one: the MSD exponent is 3 - sigma (two powers of t from the "
+             "ballistic displacement, minus sigma - 1 from the flight-time tail)."),
+            (np.where(sigmas <= 1, 2.0, sigmas), "You returned sigma itself for 1 < sigma < 2; "
+             "the exponent is 3 - sigma.")]
+    compare(got, expected, name="alpha", axes=("sigmas",), alternatives=alts)
+    return "Correct! alpha = 3 - sigma for 1 < sigma < 2, ballistic (alpha = 2) for sigma <= 1."
 
 
 # ------------------------------------------------------------------ chapter 2: measuring
 
 
-def _tamsd_alternatives(x, lags):
-    from .msd import tamsd
+_TAMSD_AXIS = ("The TA-MSD averages over time (axis=1) within each trajectory: "
+               "(d**2).mean(axis=1) with d = x[:, lag:] - x[:, :-lag], one value per "
+               "trajectory and lag. Averaging over axis=0 leaves T - lag values, a different "
+               "number at every lag.")
 
-    N, T = x.shape
-    sums = tamsd(x, lags) * (T - lags)
+
+def _tamsd_alternatives(x, lags):
+    T = x.shape[1]
+    m = tamsd(x, lags)
+    sums = m * (T - lags)
     alts = [
         (sums / T, "You divided by T, but the sum over t has T - lag terms: divide by T - lag."),
         (sums / (T - lags - 1), "You divided by T - lag - 1; there are T - lag displacements at each lag: divide by T - lag."),
         (sums / (T - lags + 1), "You divided by T - lag + 1; there are T - lag displacements at each lag: divide by T - lag."),
         (sums, "You returned the sum of squared displacements; divide it by T - lag to get the average."),
-        (np.sqrt(tamsd(x, lags)), "You returned the square root: the MSD is the mean of the squared displacements."),
-        (tamsd(x, lags).mean(axis=0), "You averaged over the trajectories: that is the TEA-MSD. Keep one TA-MSD per trajectory (no mean over axis 0)."),
+        (np.sqrt(m), "You returned the square root: the MSD is the mean of the squared displacements."),
+        (m.mean(axis=0), "You averaged over the trajectories: that is the TEA-MSD. Keep one TA-MSD per trajectory (no mean over axis 0)."),
     ]
     if lags.max() + 1 <= T - 1:
         alts.append((tamsd(x, lags + 1), "Your values belong to lag + 1: an off-by-one in the lag (x[:, lag:] - x[:, :-lag] is the displacement over lag steps)."))
@@ -429,323 +501,598 @@ def _tamsd_alternatives(x, lags):
     return alts
 
 
+@check
 def check_tamsd(func) -> CheckResult:
-    """Check ``func(trajs, lags) -> (N, L)`` TA-MSDs against :func:`anomdiff.tamsd`.
+    """Check a TA-MSD function against :func:`anomdiff.tamsd`, values and speed.
 
-    Also times it on 100000 short trajectories: a Python loop over trajectories is too slow.
+    Parameters
+    ----------
+    func : callable
+        ``func(trajs, lags) -> (N, L)``: the time-averaged MSD of every trajectory of an
+        (N, T) array at every lag.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if the values match on offset FBM trajectories, a single trajectory keeps
+        shape (1, L), and 100 000 short trajectories take at most 30 times the library's time
+        (at least 0.5 s allowed), judged by timing growing slices (no interruption).
+
+    See Also
+    --------
+    anomdiff.tamsd : the reference.
+    check_tamsd_loop : one trajectory, one lag.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> check_tamsd(ad.tamsd).passed
+    Correct! Your TA-MSD matches the library's and is vectorized over trajectories.
+    True
     """
-    from .msd import tamsd
-
-    def body():
-        x = _offset(_fbm(6, 50, 0.7, 21), 5)
-        lags = np.array([2, 3, 5, 10, 20])
-        got = _array(_call(func, x.copy(), lags.copy()))
-        msg = _compare(got, tamsd(x, lags), name="TA-MSD", axes=("trajectories", "lags"),
-                       alternatives=_tamsd_alternatives(x, lags))
-        if msg:
-            return False, msg
-        one = _array(_call(func, x[:1].copy(), lags.copy()))
-        if one.shape != (1, lags.size):
-            return False, (f"With a single trajectory of shape (1, T) your function returns shape "
-                           f"{one.shape}; expected (1, {lags.size}). Avoid squeeze().")
-        big = _fbm(100_000, 16, 1.0, 3)
-        slow = _speed(func, tamsd, (big, np.arange(1, 6)), hint=(
-            "Loop over the lags only (there are few), and compute each lag for all "
-            "trajectories at once: d = x[:, lag:] - x[:, :-lag]; (d**2).mean(axis=1)."))
-        if slow:
-            return False, slow
-        return True, "Correct! Your TA-MSD matches the library's and is vectorized over trajectories."
-
-    return _guard(body)
+    x = _offset(_fbm(6, 50, 0.7, 21), 5)
+    lags = np.array([2, 3, 5, 10, 20])
+    explain = _stack_hint(_TAMSD_AXIS)
+    got = as_array(call(func, x.copy(), lags.copy(), explain=explain), explain=explain)
+    compare(got, tamsd(x, lags), name="TA-MSD", axes=("trajectories", "lags"),
+            alternatives=_tamsd_alternatives(x, lags))
+    one = as_array(call(func, x[:1].copy(), lags.copy()))
+    if one.shape != (1, lags.size):
+        raise Problem(f"With a single trajectory of shape (1, T) your function returns shape "
+                      f"{one.shape}; expected (1, {lags.size}). Avoid squeeze().")
+    timed(func, tamsd, (_fbm(100_000, 16, 1.0, 3), np.arange(1, 6)), hint=(
+        "Loop over the lags only (there are few), and compute each lag for all "
+        "trajectories at once: d = x[:, lag:] - x[:, :-lag]; (d**2).mean(axis=1)."))
+    return "Correct! Your TA-MSD matches the library's and is vectorized over trajectories."
 
 
+@check
+def check_tamsd_loop(func) -> CheckResult:
+    """Check a TA-MSD of ONE trajectory written with a Python loop over the time origins.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(x, lag) -> float``: the TA-MSD of a 1-D trajectory ``x`` at one lag, the mean
+        of ``(x[t + lag] - x[t])**2`` over ``t = 0 .. T - lag - 1``.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if it matches ``ad.tamsd`` at lags 1, 7 and T - 1.
+
+    See Also
+    --------
+    check_tamsd : the vectorized version.
+    anomdiff.tamsd : the reference.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def loop(x, lag):
+    ...     return sum((x[t + lag] - x[t]) ** 2 for t in range(len(x) - lag)) / (len(x) - lag)
+    >>> check_tamsd_loop(loop).passed
+    Correct! Your loop gives the library's TA-MSD: the mean over all T - lag time origins.
+    True
+    """
+    x = _offset(_fbm(1, 40, 0.7, 31), 4)[0]
+    T = x.size
+    for lag in (1, 7, T - 1):
+        got = as_number(call(func, x.copy(), lag), f"your TA-MSD at lag {lag}")
+        expected = float(tamsd(x, [lag])[0])
+        if np.isclose(got, expected, rtol=1e-9):
+            continue
+        s = expected * (T - lag)
+        for wrong, why in ((s / T, "you divided by T; there are T - lag time origins"),
+                           (s / max(T - lag - 1, 1), "you divided by T - lag - 1; there are T - lag time origins"),
+                           (s, "you returned the sum; divide by the number of time origins, T - lag"),
+                           (np.sqrt(expected), "you returned a root: average the squares"),
+                           (float(np.mean(((x[lag:] - x[:-lag]) ** 2)[:-1])) if lag < T - 1 else np.nan,
+                            "your range(...) misses the last time origin t = T - lag - 1: "
+                            "use range(T - lag)"),
+                           (float(tamsd(x, [lag + 1])[0]) if lag + 1 < T else np.nan,
+                            "your displacement spans lag + 1 steps")):
+            if np.isclose(got, wrong, rtol=1e-9):
+                raise Problem(f"At lag {lag} you get {got:.6g}, expected {expected:.6g}: {why}.")
+        if lag == T - 1:
+            raise Problem(f"At the largest lag, T - 1 = {lag}, you get {got:.6g}, expected "
+                          f"{expected:.6g} (one time origin). Does your range(...) include "
+                          "t = T - lag - 1?")
+        raise Problem(f"At lag {lag} you get {got:.6g}, expected {expected:.6g}. Average "
+                      "(x[t + lag] - x[t])**2 over t = 0 .. T - lag - 1.")
+    return "Correct! Your loop gives the library's TA-MSD: the mean over all T - lag time origins."
+
+
+@check
 def check_eamsd(func) -> CheckResult:
-    """Check ``func(trajs) -> (T,)``, the EA-MSD, against :func:`anomdiff.eamsd`."""
-    from .msd import eamsd
+    """Check an EA-MSD function against :func:`anomdiff.eamsd`.
 
-    def body():
-        x = _offset(_fbm(40, 30, 0.7, 22), 6)
-        expected = eamsd(x)
-        alts = [
-            (np.mean(x**2, axis=0), "You averaged x_t**2: subtract each trajectory's start first, (x_t - x_0)**2."),
-            (np.mean((x - x[:, :1]) ** 2, axis=1), "You averaged over time (axis=1); the EA-MSD averages over trajectories (axis=0)."),
-            (np.mean(x - x[:, :1], axis=0) ** 2, "You squared the mean displacement; average the squared displacements instead."),
-            (np.sqrt(expected), "You returned the root-mean-square displacement: drop the square root."),
-            (expected[1:], "You dropped t = 0; return all T times, starting with EA-MSD(0) = 0."),
-        ]
-        got = _array(_call(func, x.copy()))
-        msg = _compare(got, expected, name="EA-MSD", axes=("times",), alternatives=alts)
-        if msg:
-            if got.shape == (x.shape[0],):
-                msg += " You have one value per trajectory: average over axis=0 (trajectories), not axis=1 (time)."
-            return False, msg
-        return True, "Correct! Your EA-MSD matches the library's."
+    Parameters
+    ----------
+    func : callable
+        ``func(trajs) -> (T,)``: the mean over trajectories of ``(x_t - x_0)**2`` for an
+        (N, T) array.
 
-    return _guard(body)
+    Returns
+    -------
+    CheckResult
+        Truthy if the values match on offset FBM trajectories.
+
+    See Also
+    --------
+    anomdiff.eamsd : the reference.
+    check_teamsd : the time-ensemble average.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_eamsd(lambda x: np.mean((x - x[:, :1]) ** 2, axis=0)).passed
+    Correct! Your EA-MSD matches the library's.
+    True
+    """
+    x = _offset(_fbm(40, 30, 0.7, 22), 6)
+    expected = eamsd(x)
+    alts = [
+        (np.mean(x**2, axis=0), "You averaged x_t**2: subtract each trajectory's start first, (x_t - x_0)**2."),
+        (np.mean((x - x[:, :1]) ** 2, axis=1), "You averaged over time (axis=1); the EA-MSD averages over trajectories (axis=0)."),
+        (np.mean(x - x[:, :1], axis=0) ** 2, "You squared the mean displacement; average the squared displacements instead."),
+        (np.sqrt(expected), "You returned the root-mean-square displacement: drop the square root."),
+        (expected[1:], "You dropped t = 0; return all T times, starting with EA-MSD(0) = 0."),
+    ]
+    got = as_array(call(func, x.copy()))
+    compare(got, expected, name="EA-MSD", axes=("times",), alternatives=alts, shapes={
+        (x.shape[0],): "You have one value per trajectory: average over axis=0 "
+                       "(trajectories), not axis=1 (time)."})
+    return "Correct! Your EA-MSD matches the library's."
 
 
+@check
 def check_teamsd(func) -> CheckResult:
-    """Check ``func(trajs, lags) -> (L,)``, the TEA-MSD, against :func:`anomdiff.teamsd`."""
-    from .msd import tamsd, teamsd
+    """Check a TEA-MSD function against :func:`anomdiff.teamsd`.
 
-    def body():
-        x = _offset(_fbm(20, 60, 1.3, 23), 7)
-        lags = np.array([1, 2, 4, 8, 16])
-        expected = teamsd(x, lags)
-        alts = [
-            (tamsd(x, lags), "You returned all TA-MSDs; the TEA-MSD is their mean over trajectories (axis=0)."),
-            (tamsd(x, lags).mean(axis=1), "You averaged over lags; average over trajectories (axis=0) instead."),
-        ] + [(a.mean(axis=0), why) for a, why in _tamsd_alternatives(x, lags) if a.ndim == 2] + [
-            (teamsd(x, lags + 1), "Your values belong to lag + 1: an off-by-one in the lag."),
-        ]
-        got = _array(_call(func, x.copy(), lags.copy()))
-        msg = _compare(got, expected, name="TEA-MSD", axes=("lags",), alternatives=alts)
-        if msg:
-            return False, msg
-        return True, "Correct! Your TEA-MSD matches the library's."
+    Parameters
+    ----------
+    func : callable
+        ``func(trajs, lags) -> (L,)``: the mean over trajectories of the TA-MSDs.
 
-    return _guard(body)
+    Returns
+    -------
+    CheckResult
+        Truthy if the values match on offset FBM trajectories.
+
+    See Also
+    --------
+    anomdiff.teamsd : the reference.
+    check_tamsd : the TA-MSDs it averages.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> check_teamsd(ad.teamsd).passed
+    Correct! Your TEA-MSD matches the library's.
+    True
+    """
+    x = _offset(_fbm(20, 60, 1.3, 23), 7)
+    lags = np.array([1, 2, 4, 8, 16])
+    expected = teamsd(x, lags)
+    alts = [
+        (tamsd(x, lags), "You returned all TA-MSDs; the TEA-MSD is their mean over trajectories (axis=0)."),
+        (tamsd(x, lags).mean(axis=1), "You averaged over lags; average over trajectories (axis=0) instead."),
+    ] + [(a.mean(axis=0), why) for a, why in _tamsd_alternatives(x, lags) if a.ndim == 2] + [
+        (teamsd(x, lags + 1), "Your values belong to lag + 1: an off-by-one in the lag."),
+    ]
+    explain = _stack_hint(_TAMSD_AXIS + " Then average those over trajectories (axis=0).")
+    got = as_array(call(func, x.copy(), lags.copy(), explain=explain), explain=explain)
+    compare(got, expected, name="TEA-MSD", axes=("lags",), alternatives=alts)
+    return "Correct! Your TEA-MSD matches the library's."
 
 
+@check
 def check_fit_alpha(func) -> CheckResult:
-    """Check ``func(trajs, lags) -> (N,)`` exponents against :func:`anomdiff.fit_alpha`."""
-    from .msd import fit_alpha, fit_loglog, tamsd, teamsd
+    """Check a per-trajectory exponent fit against :func:`anomdiff.fit_alpha`, values and speed.
 
-    def body():
-        x = _offset(_fbm(8, 200, 0.6, 24), 8)
-        lags = np.arange(1, 11)
-        expected = fit_alpha(x, lags)
-        m = tamsd(x, lags)
-        alts = [
-            (np.atleast_1d(fit_loglog(lags, teamsd(x, lags))[0]), "You fitted the TEA-MSD (the mean over trajectories): fit each trajectory's own TA-MSD."),
-            (fit_loglog(lags, m)[1], "You returned the prefactor K (intercept), not the exponent (slope)."),
-            (np.log(fit_loglog(lags, m)[1]), "You returned the intercept log K, not the slope."),
-            (1 / expected, "You got 1/alpha: put log(lag) on the x axis and log(TA-MSD) on the y axis."),
-        ]
-        got = _array(_call(func, x.copy(), lags.copy()))
-        msg = _compare(got, expected, name="exponents", axes=("trajectories",), alternatives=alts)
-        if msg:
-            if got.shape == (lags.size,):
-                msg += " You returned one number per lag: return one exponent per trajectory."
-            return False, msg
-        big = _fbm(50_000, 16, 1.0, 4)
-        slow = _speed(func, fit_alpha, (big, np.arange(1, 6)), hint=(
-            "np.polyfit fits many lines at once: np.polyfit(np.log(lags), np.log(m).T, 1)[0] "
-            "for m of shape (N, L)."))
-        if slow:
-            return False, slow
-        return True, "Correct! Your exponents match the library's fit, one per trajectory."
+    Parameters
+    ----------
+    func : callable
+        ``func(trajs, lags) -> (N,)``: the slope of a least-squares line through
+        ``log(TA-MSD)`` against ``log(lag)``, one per trajectory.
 
-    return _guard(body)
+    Returns
+    -------
+    CheckResult
+        Truthy if the exponents match and 50 000 trajectories take at most 30 times the
+        library's time (at least 0.5 s allowed).
+
+    See Also
+    --------
+    anomdiff.fit_alpha : the reference.
+    check_loglog_slope : one log-log fit.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> check_fit_alpha(ad.fit_alpha).passed
+    Correct! Your exponents match the library's fit, one per trajectory.
+    True
+    """
+    x = _offset(_fbm(8, 200, 0.6, 24), 8)
+    lags = np.arange(1, 11)
+    expected = fit_alpha(x, lags)
+    m = tamsd(x, lags)
+    alts = [
+        (np.atleast_1d(_loglog(lags, teamsd(x, lags))[0]), "You fitted the TEA-MSD (the mean over trajectories): fit each trajectory's own TA-MSD."),
+        (_loglog(lags, m)[1], "You returned the prefactor K (intercept), not the exponent (slope)."),
+        (np.log(_loglog(lags, m)[1]), "You returned the intercept log K, not the slope."),
+        (1 / expected, "You got 1/alpha: put log(lag) on the x axis and log(TA-MSD) on the y axis."),
+    ]
+    got = as_array(call(func, x.copy(), lags.copy()), "your function")
+    compare(got, expected, name="exponents", axes=("trajectories",), alternatives=alts, shapes={
+        (lags.size,): "You returned one number per lag: return one exponent per trajectory."})
+    timed(func, fit_alpha, (_fbm(50_000, 16, 1.0, 4), np.arange(1, 6)), hint=(
+        "np.polyfit fits many lines at once: np.polyfit(np.log(lags), np.log(m).T, 1)[0] "
+        "for m of shape (N, L)."))
+    return "Correct! Your exponents match the library's fit, one per trajectory."
 
 
+_WHY_ERGODIC = {
+    "fbm": "FBM's TA-MSDs all follow the EA-MSD closely (stationary increments).",
+    "lw": "the Lévy walk (in equilibrium) has TA-MSDs that converge to the EA-MSD.",
+    "ctrw": "CTRW's TA-MSDs scatter widely and grow linearly in the lag, while its EA-MSD grows as t^alpha (weak ergodicity breaking).",
+    "attm": "ATTM, like CTRW, has scattered TA-MSDs that differ from the EA-MSD.",
+    "sbm": "SBM's TA-MSD grows linearly in the lag although its EA-MSD grows as t^alpha.",
+}
+
+
+@check
 def check_ergodic_guess(guess) -> CheckResult:
-    """Check a dict ``{model: True/False}``: is the model ergodic (course classification)?"""
-    from .models import MODELS, model_name
-    from .theory import is_ergodic
+    """Check a guess of which models are ergodic (alpha != 1), judged from TA-MSD plots.
 
-    why = {
-        "fbm": "FBM's TA-MSDs all follow the EA-MSD closely (stationary increments).",
-        "lw": "the Lévy walk (in equilibrium) has TA-MSDs that converge to the EA-MSD.",
-        "ctrw": "CTRW's TA-MSDs scatter widely and grow linearly in the lag, while its EA-MSD grows as t^alpha (weak ergodicity breaking).",
-        "attm": "ATTM, like CTRW, has scattered TA-MSDs that differ from the EA-MSD.",
-        "sbm": "SBM's TA-MSD grows linearly in the lag although its EA-MSD grows as t^alpha.",
-    }
+    Parameters
+    ----------
+    guess : dict
+        ``{model name: True or False}``, True meaning that time averages converge to the
+        ensemble average (the course's classification: FBM and Lévy walk).
 
-    def body():
-        if not isinstance(guess, dict) or not guess:
-            raise _Problem(f"Expected a dict {{model name: True or False}}, got {_describe(guess)}.")
-        wrong = []
-        for key, value in guess.items():
-            try:
-                name = model_name(key)
-            except (TypeError, ValueError):
-                raise _Problem(f"{key!r} is not a model; use names from {MODELS}.") from None
-            if not isinstance(value, (bool, np.bool_)):
-                raise _Problem(f"The answer for {name!r} should be True or False, got {value!r}.")
-            if bool(value) != is_ergodic(name):
-                word = "ergodic" if is_ergodic(name) else "non-ergodic"
-                wrong.append(f"{name} is {word}: {why[name]}")
-        if wrong:
-            return False, "Look at the plots again:\n  " + "\n  ".join(wrong)
-        return True, "Correct! " + " ".join(why[model_name(k)][0].upper() + why[model_name(k)][1:] for k in guess)
+    Returns
+    -------
+    CheckResult
+        Truthy if every guess is right; the message explains each wrong one.
 
-    return _guard(body)
+    See Also
+    --------
+    check_ergodic_labels : the same classification as network labels.
+
+    Examples
+    --------
+    >>> check_ergodic_guess({"fbm": True}).passed
+    Correct! FBM's TA-MSDs all follow the EA-MSD closely (stationary increments).
+    True
+    """
+    if not isinstance(guess, dict) or not guess:
+        raise Problem(f"Expected a dict {{model name: True or False}}, got {describe(guess)}.")
+    wrong = []
+    for key, value in guess.items():
+        try:
+            name = model_name(key)
+        except (TypeError, ValueError):
+            raise Problem(f"{key!r} is not a model; use names from {MODELS}.") from None
+        if not isinstance(value, (bool, np.bool_)):
+            raise Problem(f"The answer for {name!r} should be True or False, got {value!r}.")
+        truth = name in ERGODIC_MODELS
+        if bool(value) != truth:
+            word = "ergodic" if truth else "non-ergodic"
+            wrong.append(f"{name} is {word}: {_WHY_ERGODIC[name]}")
+    if wrong:
+        raise Problem("Look at the plots again:\n  " + "\n  ".join(wrong))
+    return "Correct! " + " ".join(
+        _WHY_ERGODIC[model_name(k)][0].upper() + _WHY_ERGODIC[model_name(k)][1:] for k in guess)
 
 
 # ------------------------------------------------------------------ chapter 3: noise
 
 
+@check
 def check_add_noise(func) -> CheckResult:
-    """Check ``func(trajs, sigma, rng) -> noisy``: independent N(0, sigma^2) on every position."""
+    """Check a function that adds localization noise to trajectories.
 
-    def body():
-        x = _fbm(400, 200, 1.0, 25)
-        sigma = 0.3
-        original = x.copy()
-        got = _array(_call(func, x, sigma, np.random.default_rng(5)))
-        if got.shape != x.shape:
-            raise _Problem(f"Wrong shape: {got.shape}; the noisy trajectories must have the shape of the input, {x.shape}.")
-        if not np.array_equal(x, original):
-            return False, ("You changed the input array in place (x += ...). Return a new array "
-                           "(noisy = x + noise) so the clean trajectories stay clean.")
-        e = got - original
-        std = e.std()
-        if np.allclose(e, 0):
-            return False, "Your output equals the input: no noise was added."
-        if np.allclose(e, e[:1], atol=1e-12):
-            return False, "Every trajectory got the same noise: draw noise of shape (N, T), not (T,)."
-        late, early = e[:, -20:].std(), e[:, :20].std()
-        if late > 2 * early:
-            return False, ("Your noise grows along the trajectory: localization noise is added to "
-                           "each position independently (no cumulative sum).")
-        if np.isclose(std, sigma**2, rtol=0.1):
-            return False, f"The noise has std {std:.3f} = sigma**2: sigma is the standard deviation, not the variance."
-        if not np.isclose(std, sigma, rtol=0.1):
-            return False, f"The noise has std {std:.3f}; expected sigma = {sigma}."
-        lag1 = np.mean(e[:, 1:] * e[:, :-1]) / std**2
-        if abs(lag1) > 0.1:
-            return False, "Neighbouring noise values are correlated; draw independent noise for every position."
-        return True, "Correct! Independent Gaussian noise of the right size on every position."
+    Parameters
+    ----------
+    func : callable
+        ``func(trajs, sigma, rng) -> noisy``: a new array with independent Gaussian noise of
+        standard deviation ``sigma`` added to every position, drawn from the Generator ``rng``;
+        the input stays unchanged.
 
-    return _guard(body)
+    Returns
+    -------
+    CheckResult
+        Truthy if the noise is independent, of the right size, and the input is untouched.
 
+    See Also
+    --------
+    anomdiff.add_localization_noise : the reference.
+    check_noise_offset : the TA-MSD offset it causes.
 
-def check_noise_correction(func) -> CheckResult:
-    """Check ``func(trajs, lags, sigma) -> (N,)``: exponents fitted after subtracting 2 sigma^2.
-
-    Compared with ``ad.fit_alpha(trajs, lags, sigma=sigma)`` on inputs where every corrected
-    TA-MSD stays positive.
+    Examples
+    --------
+    >>> check_add_noise(lambda x, s, rng: x + rng.normal(0, s, x.shape)).passed
+    Correct! Independent Gaussian noise of the right size on every position.
+    True
     """
-    from .datasets import add_localization_noise
-    from .msd import fit_alpha, fit_loglog, tamsd
+    x = _fbm(400, 200, 1.0, 25)
+    sigma = 0.3
+    original = x.copy()
+    got = as_array(call(func, x, sigma, np.random.default_rng(5)))
+    if got.shape != x.shape:
+        raise Problem(f"Wrong shape: {got.shape}; the noisy trajectories must have the shape "
+                      f"of the input, {x.shape}.")
+    if not np.array_equal(x, original):
+        raise Problem("You changed the input array in place (x += ...). Return a new array "
+                      "(noisy = x + noise) so the clean trajectories stay clean.")
+    e = got - original
+    std = e.std()
+    if np.allclose(e, 0):
+        raise Problem("Your output equals the input: no noise was added.")
+    if np.allclose(e, e[:1], atol=1e-12):
+        raise Problem("Every trajectory got the same noise: draw noise of shape (N, T), not (T,).")
+    if e[:, -20:].std() > 2 * e[:, :20].std():
+        raise Problem("Your noise grows along the trajectory: localization noise is added to "
+                      "each position independently (no cumulative sum).")
+    if np.isclose(std, sigma**2, rtol=0.1):
+        raise Problem(f"The noise has std {std:.3f} = sigma**2: sigma is the standard "
+                      "deviation, not the variance.")
+    if not np.isclose(std, sigma, rtol=0.1):
+        raise Problem(f"The noise has std {std:.3f}; expected sigma = {sigma}.")
+    if abs(np.mean(e[:, 1:] * e[:, :-1]) / std**2) > 0.1:
+        raise Problem("Neighbouring noise values are correlated; draw independent noise for "
+                      "every position.")
+    return "Correct! Independent Gaussian noise of the right size on every position."
 
-    def body():
-        sigma = 0.4
-        x = add_localization_noise(_fbm(10, 500, 0.8, 26), sigma, rng=9)
-        lags = np.arange(1, 11)
-        expected = fit_alpha(x, lags, sigma=sigma)
-        m = tamsd(x, lags)
-        alts = [
-            (fit_alpha(x, lags), "You did not correct: subtract 2 sigma**2 from the TA-MSD before the log-log fit."),
-            (fit_loglog(lags, m - sigma**2)[0], "You subtracted sigma**2; the noise enters both ends of a displacement, so subtract 2 sigma**2."),
-            (fit_loglog(lags, m - 2 * sigma)[0], "You subtracted 2 sigma; subtract 2 sigma**2 (a variance)."),
-            (fit_loglog(lags, m - sigma)[0], "You subtracted sigma; subtract 2 sigma**2 (twice the noise variance)."),
-            (fit_loglog(lags, m + 2 * sigma**2)[0], "You added 2 sigma**2; subtract it instead."),
-            (fit_loglog(lags, m - 4 * sigma**2)[0], "You subtracted 4 sigma**2; the offset is 2 sigma**2."),
-        ]
-        got = _array(_call(func, x.copy(), lags.copy(), sigma))
-        msg = _compare(got, expected, name="corrected exponents", axes=("trajectories",), alternatives=alts)
-        if msg:
-            return False, msg
-        return True, "Correct! You subtract 2 sigma^2 from the TA-MSD before fitting."
 
-    return _guard(body)
+@check
+def check_noise_offset(func) -> CheckResult:
+    """Check the TA-MSD offset that localization noise adds, in any dimension.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(sigma, dim) -> offset``: the constant that independent Gaussian noise of
+        standard deviation ``sigma`` per coordinate adds to the TA-MSD of a ``dim``-dimensional
+        trajectory at every lag >= 1.
+
+    Returns
+    -------
+    CheckResult
+        Truthy for :math:`2 d \\sigma^2`.
+
+    Notes
+    -----
+    With :math:`y_t = x_t + \\epsilon_t`, :math:`(y_{t+\\Delta} - y_t)^2` has the extra mean
+    :math:`\\langle(\\epsilon_{t+\\Delta} - \\epsilon_t)^2\\rangle = 2\\sigma^2` per coordinate
+    (cross terms vanish on average); the d coordinates add up.
+
+    See Also
+    --------
+    check_noise_correction : fitting with the offset removed.
+    anomdiff.fit_alpha : its ``sigma`` option.
+
+    Examples
+    --------
+    >>> check_noise_offset(lambda s, d: 2 * d * s**2).passed
+    Correct! Noise adds 2 d sigma^2 to the TA-MSD: sigma^2 from each end of a displacement, for each of the d coordinates.
+    True
+    """
+    cases = [(0.3, 1), (0.5, 2), (1.2, 3), (0.05, 2)]
+    for sigma, dim in cases:
+        got = as_number(call(func, sigma, dim), f"your offset for sigma = {sigma}, dim = {dim}")
+        want = 2 * dim * sigma**2
+        if np.isclose(got, want, rtol=1e-9):
+            continue
+        for wrong, why in ((2 * sigma**2, "you left out the dimension: each of the d coordinates "
+                            "adds 2 sigma^2 (squared displacements sum over coordinates)"),
+                           (dim * sigma**2, "the noise enters both ends of a displacement, "
+                            "y_(t+lag) - y_t: 2 sigma^2 per coordinate, not sigma^2"),
+                           (2 * dim * sigma, "sigma is a standard deviation: the offset is a "
+                            "variance, 2 d sigma^2"),
+                           (4 * dim * sigma**2, "you counted twice: 2 sigma^2 per coordinate")):
+            if np.isclose(got, wrong, rtol=1e-9):
+                raise Problem(f"For sigma = {sigma}, d = {dim} you get {got:.4g}, expected "
+                              f"{want:.4g}: {why}.")
+        raise Problem(f"For sigma = {sigma}, d = {dim} you get {got:.4g}, expected {want:.4g}.")
+    return ("Correct! Noise adds 2 d sigma^2 to the TA-MSD: sigma^2 from each end of a "
+            "displacement, for each of the d coordinates.")
 
 
-def breakdown_sigma(sigmas, *, alpha=0.5, T=200, N=200, lags=range(1, 11), tol=0.1, seed=0):
-    """Reference answer of exercise 3: the smallest sigma whose corrected fit fails.
+@check
+def check_noise_correction(func) -> CheckResult:
+    """Check exponents fitted after subtracting the noise offset, against ``ad.fit_alpha(..., sigma=)``.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(trajs, lags, sigma) -> (N,)``: for 1-D trajectories, fit the exponent of
+        ``TA-MSD - 2 sigma**2`` against the lag, one per trajectory.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if it matches on noisy FBM where every corrected TA-MSD stays positive.
+
+    See Also
+    --------
+    anomdiff.fit_alpha : the reference, with ``sigma``.
+    check_noise_offset : the offset.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> check_noise_correction(lambda x, lags, s: ad.fit_alpha(x, lags, sigma=s)).passed
+    Correct! You subtract 2 sigma^2 from the TA-MSD before fitting.
+    True
+    """
+    sigma = 0.4
+    x = add_localization_noise(_fbm(10, 500, 0.8, 26), sigma, rng=9)
+    lags = np.arange(1, 11)
+    expected = fit_alpha(x, lags, sigma=sigma)
+    m = tamsd(x, lags)
+    alts = [
+        (fit_alpha(x, lags), "You did not correct: subtract 2 sigma**2 from the TA-MSD before the log-log fit."),
+        (_loglog(lags, m - sigma**2)[0], "You subtracted sigma**2; the noise enters both ends of a displacement, so subtract 2 sigma**2."),
+        (_loglog(lags, m - 2 * sigma)[0], "You subtracted 2 sigma; subtract 2 sigma**2 (a variance)."),
+        (_loglog(lags, m - sigma)[0], "You subtracted sigma; subtract 2 sigma**2 (twice the noise variance)."),
+        (_loglog(lags, m + 2 * sigma**2)[0], "You added 2 sigma**2; subtract it instead."),
+        (_loglog(lags, m - 4 * sigma**2)[0], "You subtracted 4 sigma**2; the offset is 2 sigma**2."),
+    ]
+    got = as_array(call(func, x.copy(), lags.copy(), sigma))
+    compare(got, expected, name="corrected exponents", axes=("trajectories",), alternatives=alts)
+    return "Correct! You subtract 2 sigma^2 from the TA-MSD before fitting."
+
+
+def _breakdown_sigma(sigmas, *, alpha=0.5, T=200, N=200, lags=range(1, 11), tol=0.1, seed=0):
+    """Reference answer: the smallest sigma whose corrected fit fails.
 
     For each sigma (in the given order), FBM trajectories (seeded by ``seed``) get noise of
     that size (seed ``seed + 1 + i``) and are fitted with the correction; "fails" means the
     median absolute error of the finite exponents exceeds ``tol`` or more than 10 % of the
     fits are NaN. Returns NaN if none fails.
     """
-    from .datasets import add_localization_noise
-    from .models import simulate
-    from .msd import fit_alpha
-
     x = simulate("fbm", T, alpha, N, rng=seed)
     lags = np.asarray(list(lags))
     for i, s in enumerate(sigmas):
         noisy = add_localization_noise(x, s, rng=seed + 1 + i)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            a = fit_alpha(noisy, lags, sigma=s)
+        a = fit_alpha(noisy, lags, sigma=s)
         ok = np.isfinite(a)
         if ok.mean() < 0.9 or np.median(np.abs(a[ok] - alpha)) > tol:
             return float(s)
     return float("nan")
 
 
+@check
 def check_breakdown(answer, sigmas, **protocol) -> CheckResult:
-    """Check the breakdown noise level of exercise 3 against :func:`breakdown_sigma`.
+    """Check the noise level at which the corrected exponent fit breaks down.
 
-    ``protocol`` holds the keyword arguments of :func:`breakdown_sigma` that the notebook
-    used. A neighbouring grid value also passes (other random draws can shift the crossing).
+    Parameters
+    ----------
+    answer : float
+        The learner's breakdown sigma, one of ``sigmas``.
+    sigmas : sequence of float
+        The grid of noise levels tried, in increasing order.
+    **protocol
+        The settings used (``alpha``, ``T``, ``N``, ``lags``, ``tol``, ``seed``; defaults
+        0.5, 200, 200, 1..10, 0.1, 0): FBM with noise seeded ``seed + 1 + i`` for the i-th
+        sigma; "breaks down" means a median absolute error above ``tol`` or more than 10 %
+        NaN fits.
+
+    Returns
+    -------
+    CheckResult
+        Truthy for the reference's sigma or a neighbouring grid value (other random draws
+        can shift the crossing by one).
+
+    See Also
+    --------
+    check_noise_correction : the corrected fit.
+
+    Examples
+    --------
+    >>> check_breakdown(3.0, [0.1, 0.3, 1.0, 3.0], N=50).passed
+    Correct! The correction breaks down at sigma = 3.
+    True
     """
-
-    def body():
-        value = _number(answer, "your breakdown sigma")
+    value = as_number(answer, "your breakdown sigma")
+    try:
         grid = [float(s) for s in sigmas]
-        expected = breakdown_sigma(grid, **protocol)
-        if np.isnan(expected):
-            raise _Problem("No sigma in your grid breaks the correction; extend the grid to larger sigma.")
-        if not np.isclose(value, grid, rtol=1e-9).any():
-            return False, f"Your answer {value:g} is not one of the sigmas you tried: {grid}."
-        i, j = int(np.argmin(np.abs(np.array(grid) - value))), grid.index(expected)
-        if i == j:
-            return True, f"Correct! The correction breaks down at sigma = {expected:g}."
-        if abs(i - j) == 1:
-            return True, (f"Correct, within the statistical scatter: the reference finds sigma = "
-                          f"{expected:g}, you found {value:g}.")
-        direction = "too small" if i < j else "too large"
-        return False, (f"Your sigma = {value:g} is {direction}: the corrected fit first fails at "
-                       f"sigma = {expected:g}. Take the first sigma where the median error exceeds "
-                       f"{protocol.get('tol', 0.1)} (or more than 10% of fits are NaN).")
-
-    return _guard(body)
+    except (TypeError, ValueError, OverflowError):
+        raise Problem(f"sigmas should be a list of numbers, got {describe(sigmas)}.") from None
+    expected = _breakdown_sigma(grid, **protocol)
+    if np.isnan(expected):
+        raise Problem("No sigma in your grid breaks the correction; extend the grid to larger sigma.")
+    if not np.isclose(value, grid, rtol=1e-9).any():
+        raise Problem(f"Your answer {value:g} is not one of the sigmas you tried: {grid}.")
+    i, j = int(np.argmin(np.abs(np.array(grid) - value))), grid.index(expected)
+    if i == j:
+        return f"Correct! The correction breaks down at sigma = {expected:g}."
+    if abs(i - j) == 1:
+        return (f"Correct, within the statistical scatter: the reference finds sigma = "
+                f"{expected:g}, you found {value:g}.")
+    direction = "too small" if i < j else "too large"
+    raise Problem(f"Your sigma = {value:g} is {direction}: the corrected fit first fails at "
+                  f"sigma = {expected:g}. Take the first sigma where the median error exceeds "
+                  f"{protocol.get('tol', 0.1)} (or more than 10% of fits are NaN).")
 
 
 # ------------------------------------------------------------------ chapter 4: ergodicity
 
 
+def _eb_pair(got, expected_shape):
+    """Accept a returned (t, EB) pair; return (array-like, note)."""
+    if isinstance(got, tuple) and len(got) == 2:
+        try:
+            if np.shape(got[1]) == expected_shape:
+                return got[1], " (You returned a pair (t, EB); the check used the second item.)"
+        except ValueError:  # a ragged second item: judged below as it is
+            pass
+    return got, ""
+
+
+@check
 def check_eb(func) -> CheckResult:
-    """Check ``func(trajs, lag) -> (T - lag,)`` EB(t) for t = lag+1..T against :func:`anomdiff.eb`.
+    """Check an EB(t) function for every cut length against :func:`anomdiff.eb`, values and speed.
 
-    Timed on a long ensemble: recomputing the TA-MSD for every cut length is too slow.
+    Parameters
+    ----------
+    func : callable
+        ``func(trajs, lag) -> (T - lag,)``: the ergodicity-breaking parameter
+        ``<m^2>/<m>^2 - 1`` of the TA-MSDs ``m`` at ``lag``, for every cut length
+        ``t = lag + 1 .. T``. A returned pair ``(t, EB)`` is accepted.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if the values match and long ensembles are handled about as fast as the
+        library (timed on growing slices, no interruption).
+
+    See Also
+    --------
+    anomdiff.eb : the reference.
+    anomdiff.theory.eb : EB at finite length in theory.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> check_eb(lambda x, lag: ad.eb(x, lag)[1]).passed
+    Correct! Your EB(t) matches the library's, for every cut length, and it is fast.
+    True
     """
-    from .ergodicity import eb
-    from .models import simulate
-
-    def body():
-        x = _offset(simulate("ctrw", 80, 0.5, 30, rng=27), 9)
-        lag = 3
-        t, expected = eb(x, lag)
-        N = x.shape[0]
-        s = np.cumsum((x[:, lag:] - x[:, :-lag]) ** 2, axis=1)
-        m = s / np.arange(1, s.shape[1] + 1)
-        alts = [
-            (expected + 1, "You forgot the - 1: EB = <m^2> / <m>^2 - 1."),
-            (expected * N / (N - 1), "You used the sample variance with ddof=1; the definition uses plain averages: <m^2> - <m>^2 (ddof=0)."),
-            (m.var(axis=0) / m.mean(axis=0), "You divided the variance by <m> instead of <m>^2."),
-            (np.sqrt(np.maximum(expected, 0)), "You took a square root: EB is a ratio of variances, no root."),
-        ]
-        got = _call(func, x.copy(), lag)
-        note = ""
-        if isinstance(got, tuple) and len(got) == 2 and np.shape(got[1]) == expected.shape:
-            got, note = got[1], " (You returned a pair (t, EB); the check used the second item.)"
-        got = _array(got)
-        msg = _compare(got, expected, name="EB(t)", axes=("cut lengths",), alternatives=alts)
-        if msg:
-            if got.ndim == 0 or got.size == 1:
-                msg += " You returned one number: return EB for every cut length t = lag+1 .. T."
-            elif got.shape == (N,):
-                msg += " One value per trajectory: EB averages over trajectories (axis=0)."
-            return False, msg + note
-        for big in (simulate("ctrw", 3000, 0.5, 1000, rng=5), simulate("fbm", 20, 0.5, 50_000, rng=6)):
-            slow = _speed(func, eb, (big, 1), hint=(
-                "One cumulative sum along time gives the TA-MSDs for every cut length at once: "
-                "np.cumsum(d**2, axis=1) with d = x[:, lag:] - x[:, :-lag]."))
-            if slow:
-                return False, slow
-        return True, "Correct! Your EB(t) matches the library's, for every cut length, and it is fast." + note
-
-    return _guard(body)
+    x = _offset(simulate("ctrw", 80, 0.5, 30, rng=27), 9)
+    lag = 3
+    _, expected = eb(x, lag)
+    N = x.shape[0]
+    s = np.cumsum((x[:, lag:] - x[:, :-lag]) ** 2, axis=1)
+    m = s / np.arange(1, s.shape[1] + 1)
+    alts = [
+        (expected + 1, "You forgot the - 1: EB = <m^2> / <m>^2 - 1."),
+        (expected * N / (N - 1), "You used the sample variance with ddof=1; the definition uses plain averages: <m^2> - <m>^2 (ddof=0)."),
+        (m.var(axis=0) / m.mean(axis=0), "You divided the variance by <m> instead of <m>^2."),
+        (np.sqrt(np.maximum(expected, 0)), "You took a square root: EB is a ratio of variances, no root."),
+    ]
+    got, note = _eb_pair(call(func, x.copy(), lag), expected.shape)
+    got = as_array(got)
+    msg = mismatch(got, expected, name="EB(t)", axes=("cut lengths",), alternatives=alts, shapes={
+        (N,): "One value per trajectory: EB averages over trajectories (axis=0)."})
+    if msg:
+        if got.ndim == 0 or got.size == 1:
+            msg = (f"Wrong shape: your EB(t) has shape {got.shape}, expected {expected.shape}. "
+                   "You returned one number: return EB for every cut length t = lag+1 .. T.")
+        raise Problem(msg + note)
+    hint = ("One cumulative sum along time gives the TA-MSDs for every cut length at once: "
+            "np.cumsum(d**2, axis=1) with d = x[:, lag:] - x[:, :-lag].")
+    timed(func, eb, (simulate("ctrw", 3000, 0.5, 1000, rng=5), 1), hint=hint)
+    timed(func, eb, (simulate("fbm", 20, 0.5, 50_000, rng=6), 1), axis=1, smallest=20, hint=hint)
+    return "Correct! Your EB(t) matches the library's, for every cut length, and it is fast." + note
 
 
-def convergence_time(t, eb_values, eb_limit, tol=0.05):
-    """Reference for exercise 4: extrapolate EB(t) - limit ~ C t**(-g) to tol * limit.
+def _convergence_time(t, eb_values, eb_limit, tol=0.05):
+    """Reference: extrapolate EB(t) - limit ~ C t**(-g) to tol * limit.
 
     Fits log(EB - limit) against log(t) by least squares over the points where EB > limit
     and returns the t where the fitted excess equals ``tol * eb_limit``.
@@ -757,222 +1104,362 @@ def convergence_time(t, eb_values, eb_limit, tol=0.05):
     return float(np.exp((np.log(tol * eb_limit) - c) / g))
 
 
+@check
 def check_convergence_time(func) -> CheckResult:
-    """Check ``func(t, eb_values, eb_limit, tol) -> t*``: where a power-law excess reaches tol."""
+    """Check a function that extrapolates when EB(t) comes within a tolerance of its limit.
 
-    def body():
-        t = np.geomspace(10, 1000, 30)
-        limit = 0.5708
-        excess = 2.0 * t**-0.4
-        answer = (0.05 * limit / 2.0) ** (1 / -0.4)
-        got = _number(_call(func, t.copy(), limit + excess, limit, 0.05), "the time your function returned")
-        if not np.isfinite(got):
-            return False, ("Your function returned NaN or inf. The data never reach the 5% band "
-                           "here: fit a power law to the excess EB(t) - limit and extrapolate.")
-        if np.isclose(got, (0.05 / 2.0) ** (1 / -0.4), rtol=1e-3):
-            return False, "You used an absolute band of 0.05; 5% of the limit means |EB - limit| < 0.05 * limit."
-        if np.isclose(got, t[-1]) or got <= t[-1]:
-            return False, (f"You returned {got:.4g}, inside the data (t <= {t[-1]:.0f}), where EB is "
-                           "still far from the limit: extrapolate the fitted power law beyond the data.")
-        if not np.isclose(got, answer, rtol=1e-3):
-            return False, (f"For EB(t) - limit = 2 t^-0.4 and limit 0.5708 the excess reaches 5% of "
-                           f"the limit at t = {answer:.4g}; you returned {got:.4g}.")
-        rng = np.random.default_rng(12)
-        noisy = limit + excess * np.exp(rng.normal(0, 0.2, t.size))
-        ref = convergence_time(t, noisy, limit, 0.05)
-        got = _number(_call(func, t.copy(), noisy, limit, 0.05), "the time your function returned")
-        if not np.isclose(got, ref, rtol=0.02):
-            return False, (f"On noisy data you get {got:.4g}, a least-squares power-law fit of the "
-                           f"excess gives {ref:.4g}: fit all points, not just two.")
-        return True, "Correct! You extrapolate the power-law approach of EB to its limit."
+    Parameters
+    ----------
+    func : callable
+        ``func(t, eb_values, eb_limit, tol) -> t_star``: fit a power law to the excess
+        ``EB(t) - eb_limit`` and return the t where it equals ``tol * eb_limit``.
 
-    return _guard(body)
+    Returns
+    -------
+    CheckResult
+        Truthy if it is right on an exact and on a noisy power-law excess.
+
+    See Also
+    --------
+    check_eb : EB(t) itself.
+    anomdiff.theory.eb_ctrw : the CTRW limit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def t_star(t, e, lim, tol=0.05):
+    ...     g, c = np.polyfit(np.log(t), np.log(e - lim), 1)
+    ...     return float(np.exp((np.log(tol * lim) - c) / g))
+    >>> check_convergence_time(t_star).passed
+    Correct! You extrapolate the power-law approach of EB to its limit.
+    True
+    """
+    t = np.geomspace(10, 1000, 30)
+    limit = 0.5708
+    excess = 2.0 * t**-0.4
+    answer = (0.05 * limit / 2.0) ** (1 / -0.4)
+    got = as_number(call(func, t.copy(), limit + excess, limit, 0.05), "the time your function returned")
+    if not np.isfinite(got):
+        raise Problem("Your function returned NaN or inf. The data never reach the 5% band "
+                      "here: fit a power law to the excess EB(t) - limit and extrapolate.")
+    if np.isclose(got, (0.05 / 2.0) ** (1 / -0.4), rtol=1e-3):
+        raise Problem("You used an absolute band of 0.05; 5% of the limit means |EB - limit| < 0.05 * limit.")
+    if got <= t[-1]:
+        raise Problem(f"You returned {got:.4g}, inside the data (t <= {t[-1]:.0f}), where EB is "
+                      "still far from the limit: extrapolate the fitted power law beyond the data.")
+    if not np.isclose(got, answer, rtol=1e-3):
+        raise Problem(f"For EB(t) - limit = 2 t^-0.4 and limit 0.5708 the excess reaches 5% of "
+                      f"the limit at t = {answer:.4g}; you returned {got:.4g}.")
+    rng = np.random.default_rng(12)
+    noisy = limit + excess * np.exp(rng.normal(0, 0.2, t.size))
+    ref = _convergence_time(t, noisy, limit, 0.05)
+    got = as_number(call(func, t.copy(), noisy, limit, 0.05), "the time your function returned")
+    if not np.isclose(got, ref, rtol=0.02):
+        raise Problem(f"On noisy data you get {got:.4g}, a least-squares power-law fit of the "
+                      f"excess gives {ref:.4g}: fit all points, not just two.")
+    return "Correct! You extrapolate the power-law approach of EB to its limit."
 
 
 # ------------------------------------------------------------------ chapters 5-6: ML
 
 
+def _ergodic_reference(models, alphas):
+    """The course's labels: 1 if the model is FBM or LW, or alpha == 1 (Brownian-like)."""
+    erg = np.isin(np.asarray(models).astype(int), [MODELS.index(m) for m in ERGODIC_MODELS])
+    return (erg | np.isclose(np.asarray(alphas, dtype=float), 1.0)).astype(np.int64)
+
+
+@check
 def check_ergodic_labels(func) -> CheckResult:
-    """Check ``func(model_labels) -> 0/1 labels`` (1 = ergodic: FBM, LW)."""
-    from .datasets import ergodic_labels
-    from .models import MODELS
+    """Check a function that labels trajectories ergodic (1) or not (0).
 
-    def body():
-        labels = np.random.default_rng(28).integers(0, 5, 200).astype(np.float64)
-        labels[:5] = np.arange(5)
-        expected = ergodic_labels(labels)
-        got = _array(_call(func, labels.copy()))
-        if got.shape != expected.shape:
-            return False, (f"Wrong shape: {got.shape}; expected one label per trajectory, "
-                           f"{expected.shape}.")
-        if np.all(got == 0):
-            return False, ("Every label is 0 (non-ergodic). Then the network can score "
-                           f"{np.mean(expected == 0):.0%} by always answering 'non-ergodic' and "
-                           "learns nothing. FBM and LW trajectories must get 1.")
-        if np.array_equal(got, 1 - expected):
-            return False, "Your labels are swapped: 1 must mean ergodic (FBM, LW), 0 non-ergodic (ATTM, CTRW, SBM)."
-        if not np.all(np.isin(got, [0, 1])):
-            return False, "Labels must be 0 or 1 (1 = ergodic)."
-        wrong = sorted({MODELS[int(m)] for m in labels[got != expected]})
-        if wrong:
-            return False, "Wrong label for these models: " + ", ".join(
-                f"{m} should be {int(ergodic_labels([MODELS.index(m)])[0])}" for m in wrong) + "."
-        return True, "Correct! 1 for FBM and LW, 0 for ATTM, CTRW and SBM."
+    Parameters
+    ----------
+    func : callable
+        ``func(model_labels, alphas) -> labels``: 1 for FBM and Lévy walk, and for every model
+        at alpha = 1 (Brownian-like, ergodic); 0 for ATTM, CTRW and SBM at alpha != 1.
+        ``model_labels`` are indices into ``ad.MODELS`` (column 0 of a dataset), ``alphas``
+        the exponents (column 1).
 
-    return _guard(body)
+    Returns
+    -------
+    CheckResult
+        Truthy if every label is right.
 
+    See Also
+    --------
+    anomdiff.ergodic_labels : the reference.
+    check_classifier : a classifier trained with them.
 
-def check_prepare_data(func) -> CheckResult:
-    """Check ``func(dataset, n_train) -> (x_train, y_train, x_val, y_val)``.
-
-    The first ``n_train`` rows train, the rest validate; inputs are the normalized positions
-    (:func:`anomdiff.normalize`) of shape (n, T, 1), targets the exponents (column 1).
-    Catches the tutorial's bug: the validation set reshaped with the training count.
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def labels(m, a):
+    ...     return (np.isin(m, [2, 3]) | (np.asarray(a) == 1)).astype(int)
+    >>> check_ergodic_labels(labels).passed
+    Correct! 1 for FBM and LW and for every model at alpha = 1; 0 for ATTM, CTRW and SBM otherwise.
+    True
     """
-    from .datasets import create_dataset, normalize
-
-    def body():
-        T = 30
-        data = create_dataset(T, 7, [0.4, 0.9, 1.4], ["fbm", "sbm"], rng=29)
-        data = data[np.random.default_rng(1).permutation(len(data))]
-        n_train = 30
-        try:
-            out = _call(func, data.copy(), n_train)
-        except _Problem as problem:
-            text = str(problem)
-            if "reshape" in text:
-                text += (" A reshape count is wrong: the training set has n_train rows, the "
-                         "validation set len(dataset) - n_train; use each set's own count (or -1).")
-            raise _Problem(text) from None
-        if not isinstance(out, (tuple, list)) or len(out) != 4:
-            raise _Problem(f"Return four arrays (x_train, y_train, x_val, y_val); got {_describe(out)}.")
-        names = ("x_train", "y_train", "x_val", "y_val")
-        arrays = [_array(v, f"your {n}") for n, v in zip(names, out)]
-        x = normalize(data[:, 2:])[..., None]
-        expected = [x[:n_train], data[:n_train, 1], x[n_train:], data[n_train:, 1]]
-        n_val = len(data) - n_train
-        for name, got, want in zip(names, arrays, expected):
-            if name.startswith("y") and got.ndim == 2 and got.shape[1] == 1:
-                got = got[:, 0]
-            if got.shape != want.shape:
-                msg = f"{name} has shape {got.shape}, expected {want.shape}."
-                if name == "x_val" and got.size == want.size:
-                    msg += (" Same number of values, wrong layout: the validation rows are mixed up. "
-                            f"Reshape with the validation count ({n_val} rows), e.g. reshape(-1, T, 1).")
-                elif name == "x_val" and got.shape[0] == n_train:
-                    msg += " You reshaped the validation set with the training count (the tutorial's bug)."
-                elif name.startswith("x") and got.ndim == 3 and got.shape[1] == T + 2:
-                    msg += " The positions start at column 2; columns 0 and 1 are the model label and the exponent."
-                elif name.startswith("x") and got.ndim == 2:
-                    msg += " Add the channel axis: x.reshape(n, T, 1) (or x[..., None])."
-                return False, msg
-            if not np.allclose(got, want, rtol=1e-4, atol=1e-4):
-                if name.startswith("x"):
-                    raw = data[:n_train, 2:] if name == "x_train" else data[n_train:, 2:]
-                    if np.allclose(got[..., 0], raw, rtol=1e-4, atol=1e-4):
-                        return False, f"{name} holds the raw positions: normalize them with ad.normalize first."
-                    rows = got[..., 0]
-                    whole = [np.isclose(rows[i], x[:, :, 0], atol=1e-4).all(axis=1).any() for i in range(len(rows))]
-                    if not all(whole):
-                        return False, (f"Rows of {name} are not whole trajectories: the values were "
-                                       f"reshaped with a wrong count. Each set needs its own count "
-                                       f"({n_train} training, {n_val} validation rows).")
-                    return False, f"{name} holds the wrong trajectories: training is the first n_train rows, validation the rest."
-                if np.allclose(got, data[:n_train, 0] if name == "y_train" else data[n_train:, 0]):
-                    return False, f"{name} holds the model labels (column 0); the exponents are column 1."
-                return False, f"{name} does not match the exponents (column 1) of the same rows."
-        return True, "Correct! Inputs (n, T, 1) normalized, targets aligned, each set reshaped with its own count."
-
-    return _guard(body)
+    rng = np.random.default_rng(28)
+    labels = rng.integers(0, 5, 200).astype(np.float64)
+    labels[:5] = np.arange(5)
+    alphas = np.round(rng.choice([0.3, 0.5, 0.8, 1.0, 1.2, 1.6], 200), 1)
+    alphas[5:10] = 1.0
+    expected = _ergodic_reference(labels, alphas)
+    got = as_array(call(func, labels.copy(), alphas.copy()))
+    if got.ndim == 2 and got.shape[1] == 1:
+        got = got[:, 0]
+    if got.shape != expected.shape:
+        raise Problem(f"Wrong shape: {got.shape}; expected one label per trajectory, {expected.shape}.")
+    if np.all(got == 0):
+        raise Problem(f"Every label is 0 (non-ergodic). Then the network can score "
+                      f"{np.mean(expected == 0):.0%} by always answering 'non-ergodic' and "
+                      "learns nothing. FBM and LW trajectories must get 1.")
+    if np.array_equal(got, 1 - expected):
+        raise Problem("Your labels are swapped: 1 must mean ergodic (FBM, LW, any model at "
+                      "alpha = 1), 0 non-ergodic.")
+    if not np.all(np.isin(got, [0, 1])):
+        raise Problem("Labels must be 0 or 1 (1 = ergodic).")
+    wrong = got != expected
+    at_one = np.isclose(alphas, 1.0)
+    if np.any(wrong & at_one) and not np.any(wrong & ~at_one):
+        raise Problem("Right for alpha != 1, but at alpha = 1 every model is Brownian-like "
+                      "(SBM is Brownian motion; CTRW and ATTM have finite mean waiting times) "
+                      "and ergodic: label them 1.")
+    names = sorted({MODELS[int(m)] for m in labels[wrong & ~at_one]})
+    if names:
+        raise Problem("Wrong label for these models (at alpha != 1): " + ", ".join(
+            f"{m} should be {int(m in ERGODIC_MODELS)}" for m in names) + ".")
+    return ("Correct! 1 for FBM and LW and for every model at alpha = 1; 0 for ATTM, CTRW "
+            "and SBM otherwise.")
 
 
-def _predictor(model):
-    """A function x (n, T, 1) -> (n,) from a keras model or a plain function."""
+@check
+def check_prepare_data(func) -> CheckResult:
+    """Check a function that turns a dataset into network inputs and targets.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(dataset, n_train) -> (x_train, y_train, x_val, y_val)``: the first ``n_train``
+        rows train, the rest validate; inputs are the normalized positions
+        (:func:`anomdiff.normalize`) of shape (n, T, 1), targets the exponents (column 1).
+
+    Returns
+    -------
+    CheckResult
+        Truthy if all four arrays are right; catches the tutorial's bug (the validation set
+        reshaped with the training count).
+
+    See Also
+    --------
+    check_alpha_model : a network trained on the prepared data.
+    anomdiff.normalize : the normalization.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> def prep(d, n):
+    ...     x = ad.normalize(d[:, 2:])[..., None]
+    ...     return x[:n], d[:n, 1], x[n:], d[n:, 1]
+    >>> check_prepare_data(prep).passed
+    Correct! Inputs (n, T, 1) normalized, targets aligned, each set reshaped with its own count.
+    True
+    """
+    T = 30
+    data = create_dataset(T, 7, [0.4, 0.9, 1.4], ["fbm", "sbm"], rng=29)
+    data = data[np.random.default_rng(1).permutation(len(data))]
+    n_train = 30
+    n_val = len(data) - n_train
+
+    def explain(err):
+        if "reshape" in str(err):
+            return ("A reshape count is wrong: the training set has n_train rows, the "
+                    "validation set len(dataset) - n_train; use each set's own count (or -1).")
+        return None
+
+    out = call(func, data.copy(), n_train, explain=explain)
+    if not isinstance(out, (tuple, list)) or len(out) != 4:
+        raise Problem(f"Return four arrays (x_train, y_train, x_val, y_val); got {describe(out)}.")
+    names = ("x_train", "y_train", "x_val", "y_val")
+    arrays = [as_array(v, f"your {n}") for n, v in zip(names, out)]
+    x = normalize(data[:, 2:])[..., None]
+    expected = [x[:n_train], data[:n_train, 1], x[n_train:], data[n_train:, 1]]
+    for name, got, want in zip(names, arrays, expected):
+        if name.startswith("y") and got.ndim == 2 and got.shape[1] == 1:
+            got = got[:, 0]
+        if got.shape != want.shape:
+            msg = f"{name} has shape {got.shape}, expected {want.shape}."
+            if name == "x_val" and got.size == want.size:
+                msg += (" Same number of values, wrong layout: the validation rows are mixed up. "
+                        f"Reshape with the validation count ({n_val} rows), e.g. reshape(-1, T, 1).")
+            elif name == "x_val" and got.shape[0] == n_train:
+                msg += " You reshaped the validation set with the training count (the tutorial's bug)."
+            elif name.startswith("x") and got.ndim == 3 and got.shape[1] == T + 2:
+                msg += " The positions start at column 2; columns 0 and 1 are the model label and the exponent."
+            elif name.startswith("x") and got.ndim == 2:
+                msg += " Add the channel axis: x.reshape(n, T, 1) (or x[..., None])."
+            raise Problem(msg)
+        if np.allclose(got, want, rtol=1e-4, atol=1e-4):
+            continue
+        if name.startswith("x"):
+            raw = data[:n_train, 2:] if name == "x_train" else data[n_train:, 2:]
+            if np.allclose(got[..., 0], raw, rtol=1e-4, atol=1e-4):
+                raise Problem(f"{name} holds the raw positions: normalize them with ad.normalize first.")
+            rows = got[..., 0]
+            whole = [np.isclose(rows[i], x[:, :, 0], atol=1e-4).all(axis=1).any() for i in range(len(rows))]
+            if not all(whole):
+                raise Problem(f"Rows of {name} are not whole trajectories: the values were "
+                              f"reshaped with a wrong count. Each set needs its own count "
+                              f"({n_train} training, {n_val} validation rows).")
+            raise Problem(f"{name} holds the wrong trajectories: training is the first n_train rows, validation the rest.")
+        if np.allclose(got, data[:n_train, 0] if name == "y_train" else data[n_train:, 0]):
+            raise Problem(f"{name} holds the model labels (column 0); the exponents are column 1.")
+        raise Problem(f"{name} does not match the exponents (column 1) of the same rows.")
+    return "Correct! Inputs (n, T, 1) normalized, targets aligned, each set reshaped with its own count."
+
+
+def _predict_vector(model, x, what="your network"):
+    """Run a keras model (``predict``) or a plain function on x; one finite number per row."""
     if model is None:
-        raise _Problem("You passed None instead of your trained network.")
+        raise Problem("You passed None instead of your trained network.")
     predict = getattr(model, "predict", None)
-    if predict is not None and callable(predict):
+    if callable(predict):
         def run(x):
             return predict(x, verbose=0)
-        return run
-    if callable(model):
-        return model
-    raise _Problem(f"Expected a trained keras model, got {_describe(model)}.")
-
-
-def _predict_vector(model, x, what):
-    run = _predictor(model)
-    got = _array(_call(run, x, what=what), what)
+    elif callable(model):
+        run = model
+    else:
+        raise Problem(f"Expected a trained keras model, got {describe(model)}.")
+    got = as_array(call(run, x, what=what), what)
     if got.ndim == 2 and got.shape[1] == 1:
         got = got[:, 0]
     if got.shape != (x.shape[0],):
-        raise _Problem(f"{what[0].upper() + what[1:]} gave shape {got.shape}; expected one number per trajectory, ({x.shape[0]},) or ({x.shape[0]}, 1).")
+        raise Problem(f"{what[0].upper() + what[1:]} gave shape {got.shape}; expected one "
+                      f"number per trajectory, ({x.shape[0]},) or ({x.shape[0]}, 1).")
     if not np.all(np.isfinite(got)):
-        raise _Problem(f"{what[0].upper() + what[1:]} gave NaN or infinite values: the training diverged; lower the learning rate.")
+        raise Problem(f"{what[0].upper() + what[1:]} gave NaN or infinite values: the training "
+                      "diverged; lower the learning rate.")
     return got
 
 
-def heldout_alpha(T, n_per_alpha=40, seed=2024):
+def _network_input(x):
+    return normalize(x)[..., None].astype(np.float32)
+
+
+def _mobile(data):
+    """Rows of a dataset whose trajectory moves: an immobile one carries no information
+    (a CTRW at small alpha may not jump at all) and normalizes to NaN."""
+    x = data[:, 2:]
+    return data[np.any(x[:, 1:] != x[:, :1], axis=1)]
+
+
+def _heldout_alpha(T, n_per_alpha=40, seed=2024):
     """Held-out FBM set of :func:`check_alpha_model`: (normalized x (n, T, 1), alpha (n,))."""
-    from .datasets import create_dataset, normalize
-
-    data = create_dataset(T, n_per_alpha, np.round(np.arange(0.15, 1.9, 0.1), 2), "fbm", rng=seed)
-    return normalize(data[:, 2:])[..., None].astype(np.float32), data[:, 1]
+    data = _mobile(create_dataset(T, n_per_alpha, np.round(np.arange(0.15, 1.9, 0.1), 2), "fbm", rng=seed))
+    return _network_input(data[:, 2:]), data[:, 1]
 
 
+@check
 def check_alpha_model(model, *, T, target_mae) -> CheckResult:
     """Evaluate a trained exponent regressor on a fresh held-out FBM set against a target MAE.
 
-    The held-out set (:func:`heldout_alpha`) has exponents 0.15..1.85 and its own seed;
-    inputs are normalized positions of shape (n, T, 1).
+    Parameters
+    ----------
+    model : keras.Model or callable
+        A network with ``predict(x, verbose=0)``, or a function ``x -> alpha``; ``x`` holds
+        normalized positions of shape (n, T, 1).
+    T : int
+        Trajectory length the network reads.
+    target_mae : float
+        The mean absolute error to beat.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if the held-out MAE (FBM, exponents 0.15..1.85, its own seed) is below
+        ``target_mae``.
+
+    See Also
+    --------
+    check_prepare_data : inputs and targets.
+
+    Examples
+    --------
+    >>> import numpy as np, anomdiff as ad
+    >>> fit = lambda x: ad.fit_alpha(x[..., 0], np.arange(1, 6))
+    >>> check_alpha_model(fit, T=100, target_mae=0.5).passed  # doctest: +ELLIPSIS
+    Correct! Held-out MAE ... beats the target 0.5.
+    True
     """
-
-    def body():
-        x, alpha = heldout_alpha(T)
-        pred = _predict_vector(model, x, "your network")
-        mae = float(np.mean(np.abs(pred - alpha)))
-        if pred.std() < 0.05:
-            return False, (f"Your network predicts almost the same exponent ({pred.mean():.2f}) for "
-                           f"every trajectory (MAE {mae:.3f}): it has not learned. Check that the "
-                           "targets are the exponents and that inputs and targets stay aligned.")
-        if mae >= target_mae:
-            return False, (f"Held-out MAE {mae:.3f} does not beat the target {target_mae}. Try "
-                           "increments instead of positions, dilated convolutions, global pooling, "
-                           "or a few more epochs.")
-        return True, f"Correct! Held-out MAE {mae:.3f} beats the target {target_mae}."
-
-    return _guard(body)
+    x, alpha = _heldout_alpha(T)
+    pred = _predict_vector(model, x)
+    mae = float(np.mean(np.abs(pred - alpha)))
+    if pred.std() < 0.05:
+        raise Problem(f"Your network predicts almost the same exponent ({pred.mean():.2f}) for "
+                      f"every trajectory (MAE {mae:.3f}): it has not learned. Check that the "
+                      "targets are the exponents and that inputs and targets stay aligned.")
+    if mae >= target_mae:
+        raise Problem(f"Held-out MAE {mae:.3f} does not beat the target {target_mae}. Try "
+                      "increments instead of positions, dilated convolutions, global pooling, "
+                      "or a few more epochs.")
+    return f"Correct! Held-out MAE {mae:.3f} beats the target {target_mae}."
 
 
-def heldout_ergodic(T, n_per_pair=6, seed=2025):
+def _heldout_ergodic(T, n_per_pair=6, seed=2025):
     """Held-out set of :func:`check_classifier`: (normalized x, 0/1 labels, model labels)."""
-    from .datasets import ergodic_labels, normalize
-    from .ml import ergodicity_dataset
+    from . import datasets
 
-    data = ergodicity_dataset(T, n_per_pair, rng=seed)
-    x = normalize(data[:, 2:])[..., None].astype(np.float32)
-    return x, ergodic_labels(data[:, 0]), data[:, 0].astype(int)
+    make = getattr(datasets, "ergodicity_dataset", None)
+    if make is None:  # older layout: the helper lived in ml (imports keras)
+        from .ml import ergodicity_dataset as make
+    data = _mobile(make(T, n_per_pair, rng=seed))
+    return (_network_input(data[:, 2:]), _ergodic_reference(data[:, 0], data[:, 1]),
+            data[:, 0].astype(int))
 
 
+@check
 def check_classifier(model, *, T, target_accuracy) -> CheckResult:
-    """Evaluate an ergodic (1) / non-ergodic (0) classifier on a fresh balanced held-out set."""
-    from .models import MODELS
+    """Evaluate an ergodic (1) / non-ergodic (0) classifier on a fresh balanced held-out set.
 
-    def body():
-        x, y, models = heldout_ergodic(T)
-        prob = _predict_vector(model, x, "your network")
-        pred = (prob >= 0.5).astype(int)
-        acc = float(np.mean(pred == y))
-        if np.all(pred == pred[0]):
-            return False, (f"Your network answers {'ergodic' if pred[0] else 'non-ergodic'} for every "
-                           f"trajectory (accuracy {acc:.0%}, chance level). Check the labels: are "
-                           "they all 0? FBM and LW must be 1.")
-        if acc < 0.4:
-            return False, f"Accuracy {acc:.0%}, worse than chance: are your labels swapped (1 must mean ergodic)?"
-        if acc < target_accuracy:
-            per = ", ".join(f"{MODELS[k]} {np.mean(pred[models == k] == y[models == k]):.0%}" for k in np.unique(models))
-            return False, (f"Held-out accuracy {acc:.1%} is below the target {target_accuracy:.0%} "
-                           f"(per model: {per}). Train longer or improve the network.")
-        return True, f"Correct! Held-out accuracy {acc:.1%} beats the target {target_accuracy:.0%}."
+    Parameters
+    ----------
+    model : keras.Model or callable
+        A network with ``predict(x, verbose=0)`` giving the probability of "ergodic", or a
+        function ``x -> probability``; ``x`` holds normalized positions (n, T, 1).
+    T : int
+        Trajectory length the network reads.
+    target_accuracy : float
+        The accuracy to reach (fraction, e.g. 0.8).
 
-    return _guard(body)
+    Returns
+    -------
+    CheckResult
+        Truthy if the held-out accuracy (threshold 0.5) reaches ``target_accuracy``.
+
+    See Also
+    --------
+    check_ergodic_labels : the labels.
+
+    Examples
+    --------
+    >>> check_classifier(lambda x: x[:, 0, 0] * 0, T=50, target_accuracy=0.8).passed  # doctest: +ELLIPSIS
+    Not yet. Your network answers non-ergodic for every trajectory ...
+    False
+    """
+    x, y, models = _heldout_ergodic(T)
+    prob = _predict_vector(model, x)
+    pred = (prob >= 0.5).astype(int)
+    acc = float(np.mean(pred == y))
+    if np.all(pred == pred[0]):
+        raise Problem(f"Your network answers {'ergodic' if pred[0] else 'non-ergodic'} for every "
+                      f"trajectory (accuracy {acc:.0%}, chance level). Check the labels: are "
+                      "they all 0? FBM and LW must be 1.")
+    if acc < 0.4:
+        raise Problem(f"Accuracy {acc:.0%}, worse than chance: are your labels swapped (1 must mean ergodic)?")
+    if acc < target_accuracy:
+        per = ", ".join(f"{MODELS[k]} {np.mean(pred[models == k] == y[models == k]):.0%}"
+                        for k in np.unique(models))
+        raise Problem(f"Held-out accuracy {acc:.1%} is below the target {target_accuracy:.0%} "
+                      f"(per model: {per}). Train longer or improve the network.")
+    return f"Correct! Held-out accuracy {acc:.1%} beats the target {target_accuracy:.0%}."

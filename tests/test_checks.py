@@ -45,8 +45,13 @@ FUNCTION_CHECKS = {
     "check_add_noise": lambda x, s, rng: x + rng.normal(0, s, x.shape),
     "check_noise_correction": lambda x, lags, s: ad.fit_alpha(x, lags, sigma=s),
     "check_eb": lambda x, lag: ad.eb(x, lag)[1],
-    "check_convergence_time": checks.convergence_time,
-    "check_ergodic_labels": ad.ergodic_labels,
+    "check_convergence_time": checks._convergence_time,
+    "check_ergodic_labels": lambda m, a: (np.isin(m, [2, 3]) | (np.asarray(a) == 1)).astype(int),
+    "check_tamsd_loop": lambda x, lag: float(np.mean((x[lag:] - x[:-lag]) ** 2)),
+    "check_step_variance": lambda model, t, a: (
+        (np.asarray(t) + 1.0) ** a - np.asarray(t, float) ** a if model == "sbm" else np.ones(len(t))),
+    "check_levy_alpha": lambda s: np.where(np.asarray(s) <= 1, 2.0, 3 - np.asarray(s)),
+    "check_noise_offset": lambda s, d: 2 * d * s**2,
     "check_prepare_data": lambda d, n: (
         ad.normalize(d[:n, 2:])[..., None], d[:n, 1], ad.normalize(d[n:, 2:])[..., None], d[n:, 1]),
 }
@@ -67,20 +72,79 @@ def test_right_answer_passes(name, capsys):
     (np.zeros(3), "Expected your function"),
     (stub, "not written yet"),
     (broken, "raised ZeroDivisionError"),
-    (returns_none, "forget `return`"),
+    (returns_none, "None"),
 ])
 def test_non_answers_are_reported(name, answer, words):
     passed, message = run(getattr(checks, name), answer)
     assert not passed
     assert message.startswith("Not yet.")
-    assert words in message or (words == "forget `return`" and "None" in message), message
+    assert words in message, message
+    if answer is returns_none:  # the learner is told what to do, whatever the check reads
+        assert "forget `return`" in message, message
+
+
+def returns_huge(*args, **kwargs):
+    return 10**400  # OverflowError on conversion to float
+
+
+def returns_huge_list(*args, **kwargs):
+    return [10**400, 1.0]
+
+
+class Unconvertible:
+    def __array__(self, *args, **kwargs):
+        return 1 / 0
+
+    def __float__(self):
+        return 1 / 0
+
+
+def returns_unconvertible(*args, **kwargs):
+    return Unconvertible()
+
+
+def returns_ragged(*args, **kwargs):
+    return (np.arange(3.0), [1.0, [2.0, 3.0]])
+
+
+def returns_text(*args, **kwargs):
+    return "0.5"
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTION_CHECKS))
+@pytest.mark.parametrize("answer", [returns_huge, returns_huge_list, returns_unconvertible,
+                                    returns_ragged, returns_text])
+def test_fuzzer_answers_never_raise(name, answer):
+    """The fuzzer's inputs (issue 13): every check reports, in words, instead of raising."""
+    passed, message = run(getattr(checks, name), answer)
+    assert not passed
+    assert message.startswith("Not yet.") and len(message) > 30, message
+    assert "Traceback" not in message
+
+
+def test_huge_numbers_get_plain_words():
+    passed, message = run(checks.check_loglog_slope, returns_huge)
+    assert not passed and "too large for a float" in message, message
+    passed, message = run(checks.check_tamsd, returns_huge)
+    assert not passed and "too large for a float" in message, message
+
+
+def test_eb_on_a_ragged_tuple():
+    passed, message = run(checks.check_eb, returns_ragged)
+    assert not passed and "different lengths" in message, message
 
 
 def test_check_result_is_quiet_and_truthy():
+    from IPython.core.formatters import DisplayFormatter
+
     result = checks.CheckResult(True, "Correct!")
     assert result and not checks.CheckResult(False, "Not yet.")
     assert repr(result) == "CheckResult(passed=True)"
-    assert result._ipython_display_() is None
+    # A check on a cell's last line shows only its printed verdict: IPython formats the
+    # result to nothing (no "CheckResult(...)" echo), while it would show a plain tuple.
+    data, metadata = DisplayFormatter().format(result)
+    assert data == {} and metadata == {}
+    assert DisplayFormatter().format(("x", 1))[0] == {"text/plain": "('x', 1)"}
 
 
 def test_import_anomdiff_loads_neither_keras_nor_matplotlib():
@@ -111,7 +175,7 @@ ALPHAS = {"attm": 0.5, "ctrw": 0.5, "fbm": 0.5, "lw": 1.5, "sbm": 1.5}
 
 
 def _theory(model):
-    return checks._theory_slope(model, ALPHAS[model], 10, 999)
+    return checks._theory_slope(model, ALPHAS[model], 10, 999)  # private reference
 
 
 def test_ea_exponents():
@@ -147,7 +211,11 @@ def _loop_tamsd(x, lags):
     (lambda x, lags: ad.tamsd(x, lags) + np.where(np.arange(len(x))[:, None] == 2, 1.0, 0.0), "trajectory index 2"),
     (lambda x, lags: np.squeeze(ad.tamsd(x, lags)), "Avoid squeeze"),
     (_loop_tamsd, "too slow"),
-    (lambda x, lags: ad.tamsd(x, lags) if len(x) < 1000 else 1 / 0, "larger 100000 x 16 input"),
+    (lambda x, lags: ad.tamsd(x, lags) if len(x) < 1000 else 1 / 0, "on a larger 1562 x 16 input"),
+    (lambda x, lags: np.stack([np.mean((x[:, lag:] - x[:, :-lag]) ** 2, axis=0) for lag in lags], axis=1),
+     "averages over time (axis=1)"),
+    (lambda x, lags: [np.mean((x[:, lag:] - x[:, :-lag]) ** 2, axis=0) for lag in lags],
+     "averages over time (axis=1)"),
 ])
 def test_tamsd_wrong(func, words):
     passed, message = run(checks.check_tamsd, func)
@@ -255,7 +323,7 @@ SIGMAS = [0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0]
 
 
 def test_breakdown():
-    ref = checks.breakdown_sigma(SIGMAS, seed=0)
+    ref = checks._breakdown_sigma(SIGMAS, seed=0)
     i = SIGMAS.index(ref)
     assert run(checks.check_breakdown, ref, SIGMAS, seed=0)[0]
     passed, message = run(checks.check_breakdown, SIGMAS[i + 1], SIGMAS, seed=0)
@@ -303,7 +371,7 @@ def test_eb(func, words):
 
 
 def test_convergence_time():
-    absolute = lambda t, e, lim, tol=0.05: checks.convergence_time(t, e, lim, tol / lim)
+    absolute = lambda t, e, lim, tol=0.05: checks._convergence_time(t, e, lim, tol / lim)
     passed, message = run(checks.check_convergence_time, absolute)
     assert not passed and "5% of the limit" in message
     inside = lambda t, e, lim, tol=0.05: float(t[np.argmin(np.abs(e - lim))])
@@ -318,15 +386,21 @@ def test_convergence_time():
 # ------------------------------------------------------------------ chapters 5-6
 
 
+def _labels(m, a):
+    return (np.isin(m, [2, 3]) | (np.asarray(a) == 1)).astype(int)
+
+
 @pytest.mark.parametrize("func, words", [
-    (lambda m: np.zeros(len(m), int), "Every label is 0"),
-    (lambda m: 1 - ad.ergodic_labels(m), "swapped"),
-    (lambda m: np.isin(m, [2]).astype(int), "lw should be 1"),
-    (lambda m: np.isin(m, [2, 3, 4]).astype(int), "sbm should be 0"),
-    (lambda m: ad.ergodic_labels(m)[:-1], "Wrong shape"),
-    (lambda m: 2 * ad.ergodic_labels(m), "0 or 1"),
+    (lambda m, a: np.zeros(len(m), int), "Every label is 0"),
+    (lambda m, a: 1 - _labels(m, a), "swapped"),
+    (lambda m, a: (np.isin(m, [2]) | (a == 1)).astype(int), "lw should be 1"),
+    (lambda m, a: (np.isin(m, [2, 3, 4]) | (a == 1)).astype(int), "sbm should be 0"),
+    (lambda m, a: np.isin(m, [2, 3]).astype(int), "at alpha = 1 every model"),
+    (lambda m, a: _labels(m, a)[:-1], "Wrong shape"),
+    (lambda m, a: 2 * _labels(m, a), "0 or 1"),
 ])
 def test_ergodic_labels_wrong(func, words):
+    """The course's rule: ergodic = FBM or LW, or any model at alpha = 1."""
     passed, message = run(checks.check_ergodic_labels, func)
     assert not passed and words in message, message
 
@@ -423,3 +497,142 @@ def test_feedback_example_is_plain_words(capsys):
     out = capsys.readouterr().out
     assert out.startswith("Not yet. Wrong shape: your EA-MSD has shape (40,), expected (30,)")
     assert "averaged over time" in out
+
+
+# ------------------------------------------------------------------ the engine (_feedback)
+
+
+def test_time_limit_by_measurement_stops_before_the_full_input():
+    """A loop over trajectories is judged on slices; the full 100 000 rows never run."""
+    seen = []
+
+    def slow(x, lags):
+        seen.append(len(x))
+        return _loop_tamsd(x, lags)
+
+    passed, message = run(checks.check_tamsd, slow)
+    assert not passed and "too slow" in message and "would take about" in message, message
+    assert max(seen) < 100_000  # stopped by extrapolation, not by an interrupt
+    assert seen[:2] == [6, 1]  # the small correctness tests ran first
+
+
+def test_time_limit_uses_no_signal():
+    import signal
+
+    before = signal.getsignal(signal.SIGALRM)
+    inside = []
+
+    def spy(x, lags):
+        inside.append(signal.getsignal(signal.SIGALRM))
+        return ad.tamsd(x, lags)
+
+    assert run(checks.check_tamsd, spy)[0]
+    assert set(inside) == {before} and signal.getsignal(signal.SIGALRM) == before
+
+
+def test_timed_extrapolates_a_quadratic_cost():
+    from anomdiff import _feedback
+
+    calls = []
+
+    def quadratic(x):
+        calls.append(len(x))
+        import time
+        time.sleep(1e-7 * len(x) ** 2)
+        return x
+
+    with pytest.raises(_feedback.Problem, match="would take about"):
+        _feedback.timed(quadratic, lambda x: x, (np.zeros(4096),), floor=0.3)
+    assert max(calls) < 4096
+
+
+def test_mended_messages():
+    # Grammar: a plural name takes a plural verb.
+    passed, message = run(checks.check_fit_alpha, lambda x, lags: ad.fit_alpha(x, lags) + np.arange(len(x)) * 0.01)
+    assert not passed and "Your exponents have the right shape" in message, message
+    # EA-MSD over the wrong axis: the advice is given once.
+    passed, message = run(checks.check_eamsd, lambda x: np.mean((x - x[:, :1]) ** 2, axis=1))
+    assert not passed and message.count("axis=0") == 1 and message.count("axis=1") == 1, message
+
+
+def test_engine_never_raises_on_a_broken_check():
+    from anomdiff import _feedback
+
+    @_feedback.check
+    def check_oops(answer):
+        return {}["missing"]  # a bug in the check itself
+
+    result = check_oops(1)
+    assert not result.passed and "KeyError" in result.message
+
+
+# ------------------------------------------------------------------ new chapter checks
+
+
+@pytest.mark.parametrize("func, words", [
+    (lambda model, t, a: np.ones(len(t)), "FBM's answer"),
+    (lambda model, t, a: (np.asarray(t) + 1.0) ** a - np.asarray(t, float) ** a, "SBM's answer"),
+    (lambda model, t, a: a * np.maximum(t, 1.0) ** (a - 1) if model == "sbm" else np.ones(len(t)), "derivative"),
+    (lambda model, t, a: np.asarray(t, float) ** a, "MSD at time t"),
+])
+def test_step_variance_wrong(func, words):
+    passed, message = run(checks.check_step_variance, func)
+    assert not passed and words in message, message
+
+
+def test_no_jump_fraction_against_simulation():
+    """The fraction of CTRW walkers that have not moved by t follows E_alpha(-t^alpha)."""
+    alpha, N, t = 0.5, 4000, np.array([1, 10, 100])
+    x = ad.simulate("ctrw", 101, alpha, N, rng=1)
+    stuck = np.array([(np.abs(x[:, : k + 1]).max(axis=1) == 0).mean() for k in t])
+    assert run(checks.check_no_jump_fraction, stuck, t, alpha, N=N)[0]
+    passed, message = run(checks.check_no_jump_fraction, 1 - stuck, t, alpha, N=N)
+    assert not passed and "HAS jumped" in message
+    passed, message = run(checks.check_no_jump_fraction, np.exp(-t), t, alpha, N=N)
+    assert not passed and "exp(-t/tau0)" in message
+    passed, message = run(checks.check_no_jump_fraction, stuck[:2], t, alpha, N=N)
+    assert not passed and "one fraction per time" in message
+
+
+def test_no_jump_reference_is_the_mittag_leffler_function():
+    from scipy import special
+
+    t = np.geomspace(1e-4, 1e6, 40)
+    # E_{1/2}(-sqrt(t)) = exp(t) erfc(sqrt(t)); E_1(-t) = exp(-t).
+    assert np.allclose(checks._no_jump_fraction(t, 0.5), special.erfcx(np.sqrt(t)), rtol=1e-9)
+    assert np.allclose(checks._no_jump_fraction(t[:20], 1.0), np.exp(-t[:20]))
+    # Large t: E_a(-x) ~ 1 / (x Gamma(1 - a)).
+    x = 1e6**0.3
+    assert np.isclose(checks._no_jump_fraction(1e6, 0.3), 1 / (x * special.gamma(0.7)), rtol=0.02)
+
+
+@pytest.mark.parametrize("func, words", [
+    (lambda s: 3 - np.asarray(s), "ballistic flight"),
+    (lambda s: np.where(np.asarray(s) <= 1, 2.0, 2 - np.asarray(s)), "Off by one"),
+])
+def test_levy_alpha_wrong(func, words):
+    passed, message = run(checks.check_levy_alpha, func)
+    assert not passed and words in message, message
+
+
+def test_levy_alpha_scalar_function():
+    assert run(checks.check_levy_alpha, lambda s: 2.0 if s <= 1 else 3 - s)[0]
+
+
+@pytest.mark.parametrize("func, words", [
+    (lambda s, d: 2 * s**2, "left out the dimension"),
+    (lambda s, d: d * s**2, "both ends"),
+    (lambda s, d: 2 * d * s, "standard deviation"),
+])
+def test_noise_offset_wrong(func, words):
+    passed, message = run(checks.check_noise_offset, func)
+    assert not passed and words in message, message
+
+
+@pytest.mark.parametrize("func, words", [
+    (lambda x, lag: sum((x[t + lag] - x[t]) ** 2 for t in range(len(x) - lag)) / len(x), "divided by T"),
+    (lambda x, lag: sum((x[t + lag] - x[t]) ** 2 for t in range(len(x) - lag - 1)) / (len(x) - lag - 1), "range"),
+])
+def test_tamsd_loop_wrong(func, words):
+    passed, message = run(checks.check_tamsd_loop, func)
+    assert not passed and words in message, message
