@@ -462,7 +462,12 @@ def _fbm(N: int, T: int, alpha: float, rng: np.random.Generator, dim: int = 1) -
     # circulant's eigenvalues are the DCT-I of the autocovariance at lags 0..M.
     M = scipy.fft.next_fast_len(n)
     m = 2 * M
-    scale = scipy.fft.dct(fgn_autocovariance(np.arange(M + 1, dtype=np.float64), alpha), type=1)
+    gamma = np.empty(M + 1)
+    for a in range(0, M + 1, _BLOCK_ELEMENTS):  # in blocks: the formula's temporaries stay small
+        b = min(M + 1, a + _BLOCK_ELEMENTS)
+        gamma[a:b] = fgn_autocovariance(np.arange(a, b, dtype=np.float64), alpha)
+    scale = scipy.fft.dct(gamma, type=1, overwrite_x=True)
+    del gamma
     if scale.min() < -1e-8 * scale.max():  # never seen for fGn (Craigmile 2003); guard anyway
         raise RuntimeError("FBM circulant embedding is not positive definite.")
     np.clip(scale, 0.0, None, out=scale)

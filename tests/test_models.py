@@ -354,3 +354,49 @@ def test_bad_input_is_explained(kwargs, error, words):
     with pytest.raises(error) as info:
         ad.simulate(**kwargs)
     assert words in str(info.value)
+
+
+def test_per_model_simulators_are_private():
+    # simulate is the one entry point (validation, argument order); the per-model
+    # functions skip validation.
+    for name in ("fbm", "sbm", "ctrw", "attm", "levy_walk", "ctrw_tau0", "mittag_leffler_times"):
+        assert not hasattr(models, name), name
+    for name in ("_fbm", "_sbm", "_ctrw", "_attm", "_levy_walk"):
+        assert callable(getattr(models, name))
+
+
+def test_fbm_uses_the_theory_autocovariance(monkeypatch):
+    # One fact, one place: the simulator draws increments from theory's fGn autocovariance.
+    calls, original = [], theory.fgn_autocovariance
+
+    def spy(k, alpha):
+        calls.append(alpha)
+        return original(k, alpha)
+
+    monkeypatch.setattr(theory, "fgn_autocovariance", spy)
+    ad.simulate("fbm", 20, 0.7, 2, rng=0)
+    assert calls == [0.7]
+
+
+@pytest.mark.parametrize(
+    "model, T, N, dim",
+    [("fbm", 10**9, 1000, 1), ("ctrw", 10**12, 1, 1), ("sbm", 10**6, 10**6, 3), ("lw", 2, 10**12, 2)],
+)
+def test_impossible_sizes_refused_at_once(model, T, N, dim):
+    import time
+
+    alpha = 1.5 if model == "lw" else 0.5
+    start = time.perf_counter()
+    with pytest.raises(ValueError) as info:
+        ad.simulate(model, T, alpha, N, dim=dim)
+    assert time.perf_counter() - start < 0.5
+    need = 8 * N * T * dim
+    assert f"{need:,} bytes" in str(info.value) and "N, T, dim" in str(info.value)
+
+
+def test_size_limit_is_the_documented_one():
+    assert models.MAX_RESULT_BYTES == 8 * 2**30
+    # Just above the limit is refused, whatever the machine; well below is built.
+    with pytest.raises(ValueError, match="GiB"):
+        ad.simulate("sbm", models.MAX_RESULT_BYTES // 8 + 1, 0.5)
+    assert ad.simulate("sbm", 1000, 0.5, 10, dim=3).nbytes == 8 * 1000 * 10 * 3
