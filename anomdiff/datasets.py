@@ -68,6 +68,22 @@ def create_dataset(T, N_models, exponents, models, *, rng=None, skip_invalid=Fal
         Column 0 model label, column 1 exponent, then positions. Rows are grouped by model,
         then exponent, in the order given.
 
+    See Also
+    --------
+    anomdiff.simulate : The simulator behind each row.
+    ergodic_labels : Ergodicity labels from columns 0 and 1.
+    normalize : Scale-free trajectories for networks.
+
+    Notes
+    -----
+    The layout follows the AnDi challenge's datasets [1]_: the label is the index of the model
+    in :data:`anomdiff.MODELS`. Trajectories are one-dimensional.
+
+    References
+    ----------
+    .. [1] G. Muñoz-Gil et al., "Objective comparison of methods to decode anomalous
+       diffusion", Nat. Commun. 12, 6253 (2021), doi:10.1038/s41467-021-26320-w.
+
     Examples
     --------
     >>> data = create_dataset(50, 2, [0.5, 1.5], ["fbm", "ctrw"], rng=0, skip_invalid=True)
