@@ -62,8 +62,9 @@ ATTM_GAMMA = 0.5
 #: Pareto flights as sigma -> 2.
 LW_EXPONENTIAL_MEAN = 2.0
 
-#: Largest result :func:`simulate` builds, in bytes (8 GiB); a larger request (or one larger
-#: than half the machine's physical memory) is refused at once with a ValueError.
+#: Largest result :func:`simulate` builds, in bytes (8 GiB, or half the machine's physical
+#: memory if that is less); a simulation whose result and work arrays together would take
+#: more than twice that is refused too, at once, with a ValueError.
 MAX_RESULT_BYTES = 8 * 2**30
 
 # Memory bound for one block of rows: about this many float64 per intermediate array.
@@ -285,20 +286,33 @@ def _check_options(name: str, options: dict) -> dict:
     return values
 
 
-def _check_size(N: int, T: int, dim: int) -> None:
-    """Refuse at once a result that cannot fit in memory."""
-    need = 8 * N * T * dim
+def _work_bytes(name: str, N: int, T: int, dim: int) -> int:
+    """Bytes of the largest work arrays a simulation holds beside its result (estimate)."""
+    if name == "fbm":  # a block of complex circulant rows and the half spectrum
+        m = 2 * scipy.fft.next_fast_len(T - 1)
+        pairs = min((N * dim + 1) // 2, max(1, _BLOCK_ELEMENTS // m))
+        return 16 * pairs * m + 8 * (m // 2 + 1)
+    if name == "sbm":  # all the increments at once
+        return 8 * N * (T - 1) * dim
+    return 8 * 8 * _BLOCK_ELEMENTS  # renewal models: a few arrays per block of rows
+
+
+def _check_size(name: str, N: int, T: int, dim: int) -> None:
+    """Refuse at once a simulation that cannot fit in memory (see MAX_RESULT_BYTES)."""
+    result = 8 * N * T * dim
+    need = result + _work_bytes(name, N, T, dim)
     limit = MAX_RESULT_BYTES
     try:
         limit = min(limit, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2)
     except (AttributeError, ValueError, OSError):  # not available on every platform
         pass
-    if need > limit:
+    if result > limit or need > 2 * limit:
         raise ValueError(
-            f"N, T, dim: the result would need {need:,} bytes ({need / 2**30:.3g} GiB) for "
-            f"N * T * dim = {N} * {T} * {dim} float64 positions, above the limit of "
-            f"{limit:,} bytes ({limit / 2**30:.3g} GiB); simulate fewer or shorter trajectories "
-            f"at a time."
+            f"N, T, dim: the result would need {result:,} bytes ({result / 2**30:.3g} GiB) for "
+            f"N * T * dim = {N} * {T} * {dim} float64 positions, and the simulation about "
+            f"{need:,} bytes ({need / 2**30:.3g} GiB) with its work arrays; the limits are "
+            f"{limit:,} bytes ({limit / 2**30:.3g} GiB) for the result and twice that in all. "
+            f"Simulate fewer or shorter trajectories at a time."
         )
 
 
@@ -345,7 +359,8 @@ def simulate(model, T, alpha, N=1, *, dim=1, rng=None, **options) -> np.ndarray:
         unknown options.
     ValueError
         For values out of range (the message names the admitted range), and at once for
-        a result larger than :data:`MAX_RESULT_BYTES` or half the physical memory.
+        a result larger than :data:`MAX_RESULT_BYTES` (8 GiB, or half the physical
+        memory if less) or a simulation needing more than twice that with its work arrays.
 
     See Also
     --------
@@ -435,7 +450,7 @@ def simulate(model, T, alpha, N=1, *, dim=1, rng=None, **options) -> np.ndarray:
         raise ValueError(f"dim: expected 1, 2 or 3 dimensions, got {dim}.")
     alpha = check_alpha(name, alpha)
     opts = _check_options(name, options)
-    _check_size(N, T, dim)
+    _check_size(name, N, T, dim)
     gen = as_rng(rng)
     x = _SIMULATORS[name](N, T, alpha, gen, dim, **opts)
     return x.reshape(N, T) if dim == 1 else x

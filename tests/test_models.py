@@ -394,6 +394,12 @@ def test_impossible_sizes_refused_at_once(model, T, N, dim):
     assert f"{need:,} bytes" in str(info.value) and "N, T, dim" in str(info.value)
 
 
+def test_work_memory_counts_too():
+    # One FBM trajectory of 10^9 points: an 8 GB result, but ~45 GB with the circulant rows.
+    with pytest.raises(ValueError, match="work arrays"):
+        ad.simulate("fbm", 10**9, 0.5)
+
+
 def test_size_limit_is_the_documented_one():
     assert models.MAX_RESULT_BYTES == 8 * 2**30
     # Just above the limit is refused, whatever the machine; well below is built.
