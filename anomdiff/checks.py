@@ -53,6 +53,7 @@ __all__ = [
     "check_step_variance",
     "check_no_jump_fraction",
     "check_levy_alpha",
+    "check_which_model",
     "check_tamsd",
     "check_tamsd_loop",
     "check_eamsd",
@@ -390,6 +391,9 @@ def check_no_jump_fraction(measured, t, alpha, *, N, tau0=1.0) -> CheckResult:
     True
     """
     t = np.asarray(t, dtype=np.float64)
+    if measured is None:
+        raise Problem("No fractions yet: compute them in the exercise cell above, run it, "
+                      "then run this check again.")
     got = as_array(measured, "your fractions")
     expected = _no_jump_fraction(t, alpha, tau0)
     if got.shape != expected.shape:
@@ -401,7 +405,7 @@ def check_no_jump_fraction(measured, t, alpha, *, N, tau0=1.0) -> CheckResult:
     ok = np.abs(got - expected) <= 4 * se + 0.01
     if np.all(ok):
         return (f"Correct! The fraction that has not jumped follows E_alpha(-(t/tau0)^alpha), "
-                f"here {expected[-1]:.3f} at t = {t[-1]:g}: a power-law tail ~ t^-alpha, so "
+                f"here {expected[-1]:.2g} at t = {t[-1]:g}: a power-law tail ~ t^-alpha, so "
                 "some trajectories stay stuck for a very long time.")
     moved_once = np.abs(got - (1 - expected)) <= 4 * se + 0.01
     if np.all(moved_once):
@@ -419,25 +423,25 @@ def check_no_jump_fraction(measured, t, alpha, *, N, tau0=1.0) -> CheckResult:
 
 @check
 def check_levy_alpha(func) -> CheckResult:
-    """Check the Lévy walk's MSD exponent as a function of the flight-time exponent sigma.
+    """Check the Lévy walk's MSD exponent as a function of the flight-time tail exponent mu.
 
     Parameters
     ----------
     func : callable
-        ``func(sigma) -> alpha`` for flight times with density ``~ tau**-(1 + sigma)``,
-        0 < sigma < 2 (vectorized over an array of sigmas, or taking one number).
+        ``func(mu) -> alpha`` for flight times with density ``~ tau**-(1 + mu)``,
+        0 < mu < 2 (vectorized over an array of mus, or taking one number).
 
     Returns
     -------
     CheckResult
-        Truthy for alpha = 2 (ballistic) for sigma <= 1 and alpha = 3 - sigma for
-        1 < sigma < 2.
+        Truthy for alpha = 2 (ballistic) for mu <= 1 and alpha = 3 - mu for
+        1 < mu < 2.
 
     Notes
     -----
-    The MSD of a Lévy walk with flight-time tail exponent :math:`\\sigma` grows as
-    :math:`t^2` for :math:`0 < \\sigma < 1` and :math:`t^{3-\\sigma}` for
-    :math:`1 < \\sigma < 2` (Zaburdaev, Denisov & Klafter 2015, doi:10.1103/RevModPhys.87.483).
+    The MSD of a Lévy walk with flight-time tail exponent :math:`\\mu` grows as
+    :math:`t^2` for :math:`0 < \\mu < 1` and :math:`t^{3-\\mu}` for
+    :math:`1 < \\mu < 2` (Zaburdaev, Denisov & Klafter 2015, doi:10.1103/RevModPhys.87.483).
 
     See Also
     --------
@@ -447,30 +451,89 @@ def check_levy_alpha(func) -> CheckResult:
     --------
     >>> import numpy as np
     >>> check_levy_alpha(lambda s: np.where(np.asarray(s) <= 1, 2.0, 3 - np.asarray(s))).passed
-    Correct! alpha = 3 - sigma for 1 < sigma < 2, ballistic (alpha = 2) for sigma <= 1.
+    Correct! alpha = 3 - mu for 1 < mu < 2, ballistic (alpha = 2) for mu <= 1.
     True
     """
-    sigmas = np.array([0.3, 0.6, 0.9, 1.1, 1.25, 1.5, 1.75, 1.9])
+    mus = np.array([0.3, 0.6, 0.9, 1.1, 1.25, 1.5, 1.75, 1.9])
     try:
-        got = as_array(call(func, sigmas.copy()), "your function")
-        if got.shape != sigmas.shape:
+        got = as_array(call(func, mus.copy()), "your function")
+        if got.shape != mus.shape:
             raise Problem("")
     except Problem:
-        got = np.array([as_number(call(func, float(s)), f"your alpha for sigma = {s}")
-                        for s in sigmas])
-    expected = np.where(sigmas <= 1, 2.0, 3 - sigmas)
-    alts = [(3 - sigmas, "For sigma < 1 the mean flight time is infinite and the walker spends "
-             "almost all its time in one ballistic flight: alpha = 2, not 3 - sigma (which would "
+        got = np.array([as_number(call(func, float(s)), f"your alpha for mu = {s}")
+                        for s in mus])
+    expected = np.where(mus <= 1, 2.0, 3 - mus)
+    alts = [(3 - mus, "For mu < 1 the mean flight time is infinite and the walker spends "
+             "almost all its time in one ballistic flight: alpha = 2, not 3 - mu (which would "
              "exceed 2, faster than ballistic, impossible at unit speed)."),
-            (np.where(sigmas <= 1, 2.0, 2 - sigmas), "Off by one: the MSD exponent is 3 - sigma "
-             "(two powers of t from the ballistic displacement, minus sigma - 1 from the "
-             "flight-time tail)."),
-            (2 - sigmas, "Off by one: the MSD exponent is 3 - sigma (two powers of t from the "
-             "ballistic displacement, minus sigma - 1 from the flight-time tail)."),
-            (np.where(sigmas <= 1, 2.0, sigmas), "You returned sigma itself for 1 < sigma < 2; "
-             "the exponent is 3 - sigma.")]
-    compare(got, expected, name="alpha", axes=("sigmas",), alternatives=alts)
-    return "Correct! alpha = 3 - sigma for 1 < sigma < 2, ballistic (alpha = 2) for sigma <= 1."
+            (np.where(mus <= 1, 2.0, 2 - mus), "Off by one: the MSD exponent is 3 - mu "
+             "(about t/<tau> flights, each adding a squared length <tau^2> ~ t^(2 - mu) "
+             "once the flight times are cut off at t)."),
+            (2 - mus, "Off by one: the MSD exponent is 3 - mu (about t/<tau> flights, each "
+             "adding a squared length <tau^2> ~ t^(2 - mu) once cut off at t)."),
+            (np.where(mus <= 1, 2.0, mus), "You returned mu itself for 1 < mu < 2; "
+             "the exponent is 3 - mu.")]
+    compare(got, expected, name="alpha", axes=("mus",), alternatives=alts)
+    return "Correct! alpha = 3 - mu for 1 < mu < 2, ballistic (alpha = 2) for mu <= 1."
+
+
+_MECHANISM_HINTS = {
+    "sbm": "SBM's diffusivity changes in time: compare the variance of early and late steps "
+           "(np.diff along time), which shrinks for alpha < 1.",
+    "ctrw": "a CTRW waits between jumps: many of its steps are exactly zero.",
+    "fbm": "FBM's steps all have the same variance and are never exactly zero.",
+}
+
+
+@check
+def check_which_model(func, *, alpha=0.5) -> CheckResult:
+    """Check a function that names the mechanism behind trajectories with the same EA-MSD.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(trajs) -> "fbm" | "sbm" | "ctrw"`` for an (N, T) set of trajectories of one
+        model, all three with EA-MSD ``t**alpha``.
+    alpha : float
+        The common exponent, 0 < alpha < 1.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if ``func`` names the model of 9 fresh sets (three of each, N = 100, T = 200).
+
+    See Also
+    --------
+    check_step_variance : how SBM's and FBM's steps differ.
+    check_no_jump_fraction : how long CTRW walkers wait.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def which(x):
+    ...     d = np.diff(x, axis=1)
+    ...     if np.mean(d == 0) > 0.1:
+    ...         return "ctrw"
+    ...     return "sbm" if d[:, -50:].var() < 0.5 * d[:, :20].var() else "fbm"
+    >>> check_which_model(which).passed
+    Correct! You told FBM, SBM and CTRW apart in all 9 sets, although their EA-MSDs are the same.
+    True
+    """
+    wrong = []
+    for k, model in enumerate(("fbm", "sbm", "ctrw") * 3):
+        x = simulate(model, 200, alpha, 100, rng=4000 + k)
+        got = call(func, x.copy())
+        if not isinstance(got, str) or got.strip().lower() not in ("fbm", "sbm", "ctrw"):
+            raise Problem(f"Your function should return one of 'fbm', 'sbm' or 'ctrw', "
+                          f"but it returned {got!r}.")
+        if got.strip().lower() != model:
+            wrong.append((model, got.strip().lower()))
+    if wrong:
+        lines = sorted({f"a {m.upper()} set was called {g.upper()}: {_MECHANISM_HINTS[m]}"
+                        for m, g in wrong})
+        raise Problem(f"{len(wrong)} of 9 sets named wrongly:\n  " + "\n  ".join(lines))
+    return ("Correct! You told FBM, SBM and CTRW apart in all 9 sets, although their EA-MSDs "
+            "are the same.")
 
 
 # ------------------------------------------------------------------ chapter 2: measuring

@@ -52,6 +52,9 @@ FUNCTION_CHECKS = {
         (np.asarray(t) + 1.0) ** a - np.asarray(t, float) ** a if model == "sbm" else np.ones(len(t))),
     "check_levy_alpha": lambda s: np.where(np.asarray(s) <= 1, 2.0, 3 - np.asarray(s)),
     "check_noise_offset": lambda s, d: 2 * d * s**2,
+    "check_which_model": lambda x: (
+        "ctrw" if np.mean(np.diff(x, axis=1) == 0) > 0.1
+        else "sbm" if np.diff(x, axis=1)[:, -50:].var() < 0.5 * np.diff(x, axis=1)[:, :20].var() else "fbm"),
     "check_prepare_data": lambda d, n: (
         ad.normalize(d[:n, 2:])[..., None], d[:n, 1], ad.normalize(d[n:, 2:])[..., None], d[n:, 1]),
 }
@@ -615,7 +618,7 @@ def test_levy_alpha_wrong(func, words):
     assert not passed and words in message, message
 
 
-def test_levy_alpha_scalar_function():
+def test_levy_alpha_scalar_function():  # mu is the flight-time tail exponent
     assert run(checks.check_levy_alpha, lambda s: 2.0 if s <= 1 else 3 - s)[0]
 
 
@@ -635,4 +638,14 @@ def test_noise_offset_wrong(func, words):
 ])
 def test_tamsd_loop_wrong(func, words):
     passed, message = run(checks.check_tamsd_loop, func)
+    assert not passed and words in message, message
+
+
+@pytest.mark.parametrize("func, words", [
+    (lambda x: "fbm", "SBM set was called FBM"),
+    (lambda x: "ctrw" if np.mean(np.diff(x, axis=1) == 0) > 0.1 else "fbm", "early and late steps"),
+    (lambda x: 3, "one of 'fbm', 'sbm' or 'ctrw'"),
+])
+def test_which_model_wrong(func, words):
+    passed, message = run(checks.check_which_model, func)
     assert not passed and words in message, message
