@@ -417,7 +417,7 @@ def simulate(model, T, alpha, N=1, *, dim=1, rng=None, **options) -> np.ndarray:
       :math:`\\alpha = 1` exponential flights of mean :data:`LW_EXPONENTIAL_MEAN` (the
       persistent random walk). Started out of equilibrium (``equilibrium=False``, the
       first flight begins at t = 0), the EA-MSD falls below the equilibrium law by a
-      factor that tends to :math:`\sigma - 1` at long times, while the TA-MSD of long
+      factor that tends to :math:`\\sigma - 1` at long times, while the TA-MSD of long
       trajectories follows the equilibrium law: ultraweak ergodicity breaking [8]_
       (measured at :math:`\alpha = 1.5`, T = 10^4, lag 50: EA-MSD / law = 0.55).
 
