@@ -59,6 +59,7 @@ __all__ = [
     "check_eamsd",
     "check_teamsd",
     "check_fit_alpha",
+    "check_fit_window",
     "check_ergodic_guess",
     "check_add_noise",
     "check_noise_offset",
@@ -797,6 +798,76 @@ def check_fit_alpha(func) -> CheckResult:
     return "Correct! Your exponents match the library's fit, one per trajectory."
 
 
+def _window_mse(alpha, T, N, seed, max_lag):
+    """{(first, last): mean squared error of the fitted exponent} for FBM, all windows."""
+    x = simulate("fbm", T, alpha, N, rng=seed)
+    lags = np.arange(1, max_lag + 1)
+    logm = np.log(tamsd(x, lags))
+    out = {}
+    for first in range(1, max_lag):
+        for last in range(first + 1, max_lag + 1):
+            u = np.log(lags[first - 1:last])
+            v = logm[:, first - 1:last]
+            du = u - u.mean()
+            slope = (v - v.mean(axis=1, keepdims=True)) @ du / (du @ du)
+            out[(first, last)] = float(np.mean((slope - alpha) ** 2))
+    return out
+
+
+@check
+def check_fit_window(window, *, alpha=1.5, T=200) -> CheckResult:
+    """Check a fit window (first lag, last lag) chosen to minimise the MSE of FBM exponents.
+
+    Parameters
+    ----------
+    window : tuple of int
+        ``(first, last)``: the TA-MSD is fitted over the lags ``first .. last`` (inclusive),
+        ``1 <= first < last <= 30``.
+    alpha : float
+        FBM exponent of the test.
+    T : int
+        Trajectory length of the test.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if, on 1000 fresh FBM trajectories, the window's mean squared error of the
+        fitted exponent is within 25 % of the best window's (lags up to 30).
+
+    See Also
+    --------
+    check_fit_alpha : the per-trajectory fit.
+
+    Examples
+    --------
+    >>> check_fit_window((1, 2)).passed  # doctest: +ELLIPSIS
+    Correct! ...
+    True
+    """
+    if not isinstance(window, (tuple, list)) or len(window) != 2:
+        raise Problem(f"Give the window as a pair (first, last), e.g. (1, 10); got {describe(window)}.")
+    first, last = (as_number(v, w) for v, w in zip(window, ("the first lag", "the last lag")))
+    if first != int(first) or last != int(last) or not 1 <= first < last <= 30:
+        raise Problem(f"The lags must be integers with 1 <= first < last <= 30; got ({first:g}, {last:g}).")
+    mse = _window_mse(alpha, T, 1000, 77, 30)
+    best_window = min(mse, key=mse.get)
+    mine, best = mse[(int(first), int(last))], mse[best_window]
+    if mine <= 1.25 * best:
+        return (f"Correct! Lags {int(first)}..{int(last)} give a mean squared error "
+                f"{mine:.4f}; the best window here, {best_window[0]}..{best_window[1]}, gives {best:.4f}.")
+    why = []
+    if last > best_window[1] + 2:
+        why.append("large lags add little: the TA-MSD there averages few, strongly overlapping "
+                   "displacements, so it scatters")
+    if first > best_window[0]:
+        why.append("the smallest lags have the most displacements to average: leaving them out "
+                   "costs precision")
+    raise Problem(f"Lags {int(first)}..{int(last)} give a mean squared error {mine:.4f}, "
+                  f"{mine / best:.1f} times the best ({best:.4f}, lags {best_window[0]}.."
+                  f"{best_window[1]}). " + ("; ".join(why) + "." if why else
+                  "Compare more windows on more trajectories."))
+
+
 _WHY_ERGODIC = {
     "fbm": "FBM's TA-MSDs all follow the EA-MSD closely (stationary increments).",
     "lw": "the Lévy walk (in equilibrium) has TA-MSDs that converge to the EA-MSD.",
@@ -1526,3 +1597,446 @@ def check_classifier(model, *, T, target_accuracy) -> CheckResult:
         raise Problem(f"Held-out accuracy {acc:.1%} is below the target {target_accuracy:.0%} "
                       f"(per model: {per}). Train longer or improve the network.")
     return f"Correct! Held-out accuracy {acc:.1%} beats the target {target_accuracy:.0%}."
+
+
+# ------------------------------------------------------------------ chapter 7: your own data
+
+from ._feedback import singular  # noqa: E402 - used by the NaN-aware comparison below
+
+__all__ += ["check_tracks_array", "check_tamsd_gaps", "check_sigma_covariance",
+            "check_sigma_intercept", "check_real_tracks"]
+
+
+def _ragged_tracks(N, T, *, alpha=1.0, sigma=0.0, gap_rate=0.1, min_length=3, dim=2, seed=0):
+    """NaN-padded (N, T, dim) FBM tracks (rms step 1 per coordinate) of random lengths with
+    missed frames and localization noise ``sigma``; the first point of each track is kept."""
+    rng = np.random.default_rng(seed)
+    x = simulate("fbm", T, alpha, N, dim=dim, rng=rng)
+    if sigma:
+        x = add_localization_noise(x, sigma, rng=rng)
+    lengths = rng.integers(min_length, T + 1, N)
+    missing = (rng.random((N, T)) < gap_rate) | (np.arange(T) >= lengths[:, None])
+    missing[:, 0] = False
+    x[missing] = np.nan
+    return x
+
+
+def _tracks_table(trajs, *, particle="particle", frame="frame", pos=("x", "y"), seed=0):
+    """A shuffled tracking table of ``trajs`` with non-contiguous ids and random start frames."""
+    from .tracks import tracks_to_dataframe
+
+    rng = np.random.default_rng(seed)
+    N = len(trajs)
+    df = tracks_to_dataframe(trajs, ids=7 * np.arange(N) + 11,        # ids need not be 0..N-1
+                             first_frames=rng.integers(0, 500, N),    # nor start at frame 0
+                             particle=particle, frame=frame, pos=pos)
+    return df.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def _nan_mismatch(got, expected, *, name, axes):
+    """None if two NaN-padded arrays agree (same NaN places, same values), else a message."""
+    msg = mismatch(np.nan_to_num(got, nan=0.0), np.nan_to_num(expected, nan=0.0), name=name,
+                   axes=axes, transposable=False) if got.shape == expected.shape else mismatch(
+                       got, expected, name=name, axes=axes, transposable=False)
+    if got.shape == expected.shape and msg is None:
+        if np.array_equal(np.isnan(got), np.isnan(expected)):
+            return None
+        if np.isnan(expected).any() and not np.isnan(got).any():
+            return (f"Your {name} has no NaN where it should: a missing value must be NaN "
+                    "(np.nan), not 0.")
+        where = np.argwhere(np.isnan(got) != np.isnan(expected))[0]
+        at = ", ".join(f"{singular(a)} index {i}" for a, i in zip(axes, where))
+        return (f"Your {name} has NaN in the wrong places: at {at} yours is {got[tuple(where)]}, "
+                f"expected {expected[tuple(where)]}.")
+    return msg
+
+
+@check
+def check_tracks_array(func) -> CheckResult:
+    """Check a function that turns a tracking table into a NaN-padded array of tracks.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(df, particle="particle", frame="frame", pos=("x", "y")) -> (N, T, d)`` array:
+        one row per particle in increasing id order, frames counted from each track's first
+        frame, NaN where a particle was not detected (as ``ad.tracks_from_dataframe``).
+
+    Returns
+    -------
+    CheckResult
+        Truthy if the array matches :func:`anomdiff.tracks_from_dataframe` on a shuffled
+        trackpy-style table and on a TrackMate-style one.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> check_tracks_array(lambda df, **kw: ad.tracks_from_dataframe(df, **kw)[0]).passed
+    Correct! Your array matches ad.tracks_from_dataframe, gaps and all.
+    True
+    """
+    from .tracks import tracks_from_dataframe
+
+    axes = ("tracks", "frames", "coordinates")
+    x = _ragged_tracks(12, 15, seed=71)
+    df = _tracks_table(x, seed=72)
+    expected = tracks_from_dataframe(df)[0]
+    got = call(func, df.copy(), what="table_to_array")
+    if isinstance(got, tuple) and len(got) == 2:   # (array, ids) like the library: accept it
+        got = got[0]
+    got = as_array(got, "table_to_array")
+    span = int(df["frame"].max()) + 1
+    if got.ndim == 3 and got.shape[0] == expected.shape[0] and got.shape[1] >= span - 1:
+        raise Problem(f"Your array has {got.shape[1]} frames: the frames were not counted from "
+                      "each track's first frame. Subtract each particle's first frame from its "
+                      "frames so that every track starts at index 0.")
+    if got.shape == expected.shape[:2]:
+        raise Problem(f"Your array has shape {got.shape}: keep all the coordinates, shape "
+                      f"{expected.shape} (tracks, frames, coordinates).")
+    if got.shape == expected.shape:
+        order = np.unique(df["particle"].to_numpy(), return_index=True)[1]
+        appearance = np.argsort(np.argsort(order))       # rows in order of first appearance
+        same = np.allclose(np.nan_to_num(got[appearance]), np.nan_to_num(expected), atol=1e-12)
+        if same and not np.array_equal(appearance, np.arange(len(appearance))):
+            raise Problem("Your rows are in the order the particles first appear in the table; "
+                          "sort them by particle id (np.unique returns the ids sorted).")
+    if got.ndim == 3 and got.shape[0] == expected.shape[0] and got.shape[2] == expected.shape[2]:
+        # detections packed together, without the NaN of the missed frames
+        packed = np.full_like(got, np.nan)
+        for i, track in enumerate(expected):
+            ok = track[np.isfinite(track[:, 0])]
+            packed[i, :len(ok)] = ok[: got.shape[1]]
+        if got.shape[1] <= expected.shape[1] and np.allclose(np.nan_to_num(got), np.nan_to_num(packed[:, : got.shape[1]])):
+            raise Problem("You put each track's detections one after the other: a missed frame "
+                          "must stay a NaN at its own frame index (frame - first frame).")
+    msg = _nan_mismatch(got, expected, name="array of tracks", axes=axes)
+    if msg:
+        raise Problem(msg)
+    # The same tracks, named as in a TrackMate spot table.
+    names = dict(particle="TRACK_ID", frame="FRAME", pos=("POSITION_X", "POSITION_Y"))
+    df2 = _tracks_table(_ragged_tracks(8, 10, seed=73), seed=74, **names)
+    expected2 = tracks_from_dataframe(df2, **names)[0]
+    try:
+        got2 = call(func, df2.copy(), what="table_to_array", **names)
+        if isinstance(got2, tuple) and len(got2) == 2:
+            got2 = got2[0]
+        msg = _nan_mismatch(as_array(got2, "table_to_array"), expected2, name="array of tracks",
+                            axes=axes)
+    except Problem as problem:
+        msg = str(problem)
+    if msg:
+        raise Problem("Right for trackpy's column names, but with a TrackMate table (particle="
+                      "'TRACK_ID', frame='FRAME', pos=('POSITION_X', 'POSITION_Y')): " + msg +
+                      " Use the arguments particle, frame and pos instead of fixed names.")
+    return "Correct! Your array matches ad.tracks_from_dataframe, gaps and all."
+
+
+@check
+def check_tamsd_gaps(func) -> CheckResult:
+    """Check a TA-MSD of NaN-padded d-dimensional tracks (missed frames, unequal lengths).
+
+    Parameters
+    ----------
+    func : callable
+        ``func(trajs, lags) -> (N, L)``: for each track and lag, the mean over the pairs of
+        detected points ``lag`` frames apart of the squared displacement summed over the
+        coordinates; NaN where a track has no such pair.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if the result matches :func:`anomdiff.tamsd`, NaN included, and the code is
+        vectorized over the tracks.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> check_tamsd_gaps(ad.tamsd).passed
+    Correct! Your TA-MSD averages over the valid pairs only, like ad.tamsd.
+    True
+    """
+    x = _ragged_tracks(40, 30, gap_rate=0.2, seed=81)
+    x[0, 2:] = np.nan                       # a track of 2 points: no pair beyond lag 1
+    lags = np.array([1, 2, 3, 7, 15, 29])
+    with np.errstate(all="ignore"):
+        expected = tamsd(x, lags)
+        sq = [np.sum((x[:, k:] - x[:, :-k]) ** 2, axis=2) for k in lags]
+        sq1 = [(x[:, k:] - x[:, :-k]) ** 2 for k in lags]
+        alternatives = [
+            (np.stack([np.nansum(s, axis=1) / (x.shape[1] - k) for s, k in zip(sq, lags)], axis=1),
+             "You divided by all T - lag pairs, including those with a missing point: divide "
+             "by the number of valid (finite) pairs instead."),
+            (np.stack([np.nanmean(s, axis=(1, 2)) for s in sq1], axis=1),
+             "You averaged over the coordinates: sum the squared displacements over the d "
+             "coordinates (axis 2), then average over the valid pairs."),
+            (np.stack([np.mean(s, axis=1) for s in sq], axis=1),
+             "A single NaN made a whole mean NaN: average over the valid pairs only "
+             "(np.nanmean, or np.nansum divided by the number of finite values)."),
+            (np.nan_to_num(expected, nan=0.0),
+             "Where a track has no valid pair at a lag, return NaN (no data), not 0."),
+        ]
+    got = as_array(call(func, x, lags, what="tamsd_gaps"), "tamsd_gaps")
+    for alt, why in alternatives:
+        if alt.shape == got.shape and np.allclose(got, alt, rtol=1e-6, equal_nan=True) and \
+                not np.allclose(got, expected, rtol=1e-6, equal_nan=True):
+            raise Problem(why)
+    msg = _nan_mismatch(got, expected, name="TA-MSD", axes=("tracks", "lags"))
+    if msg:
+        raise Problem(msg)
+    big = _ragged_tracks(1000, 200, seed=82)
+    timed(func, tamsd, (big, np.arange(1, 21)),
+          hint="Loop over the lags if you like, but not over the tracks: slice all tracks at once.")
+    return "Correct! Your TA-MSD averages over the valid pairs only, like ad.tamsd."
+
+
+def _covariance_sigma(x):
+    """sigma = sqrt(-mean(eta_t eta_{t+1})) over valid products, and its standard error from
+    the spread of the per-track sums (tracks are independent)."""
+    eta = np.diff(x, axis=1)
+    prod = eta[:, :-1] * eta[:, 1:]
+    ok = np.isfinite(prod)
+    s = np.where(ok, prod, 0.0).sum(axis=(1, 2))
+    n = ok.sum(axis=(1, 2))
+    c1 = s.sum() / n.sum()
+    se_c1 = np.sqrt(np.sum((s - c1 * n) ** 2)) / n.sum()     # ratio estimator, delta method
+    sigma = np.sqrt(max(-c1, 0.0))
+    return sigma, se_c1 / (2 * max(sigma, 1e-12)), c1
+
+
+@check
+def check_sigma_covariance(func) -> CheckResult:
+    """Check a localization-noise estimate from the lag-1 increment covariance.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(trajs) -> float``: for NaN-padded (N, T, d) tracks of Brownian motion with
+        noise, ``sqrt(-mean(eta_t * eta_{t+1}))`` over all valid pairs of consecutive
+        increments and all coordinates.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if the estimate agrees with the reference within three standard errors (from
+        the spread between tracks) on simulated Brownian tracks with known noise.
+
+    Notes
+    -----
+    For Brownian increments and independent errors of variance sigma^2 per coordinate,
+    Cov(eta_t, eta_{t+1}) = -sigma^2 [1]_.
+
+    References
+    ----------
+    .. [1] C. L. Vestergaard, P. C. Blainey, H. Flyvbjerg, Phys. Rev. E 89, 022726 (2014),
+       doi:10.1103/PhysRevE.89.022726.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_sigma_covariance(lambda x: np.sqrt(-np.nanmean(np.diff(x, axis=1)[:, :-1]
+    ...                                           * np.diff(x, axis=1)[:, 1:]))).passed  # doctest: +ELLIPSIS
+    Correct! ...
+    True
+    """
+    sigma_true = 0.5
+    x = _ragged_tracks(400, 50, sigma=sigma_true, min_length=10, seed=91)
+    ref, se, c1 = _covariance_sigma(x)
+    got = as_number(call(func, x.copy(), what="sigma_covariance"), "the value sigma_covariance returns")
+    if not np.isfinite(got):
+        raise Problem("Your estimate is NaN: a missed frame makes its products NaN, so average "
+                      "with np.nanmean; and check the sign: the mean product is -sigma**2, "
+                      "negative, so take sqrt(-mean).")
+    tol = 3 * se
+    if abs(got - ref) <= tol:
+        return (f"Correct! Your estimate {got:.3f} matches the covariance estimator "
+                f"({ref:.3f} ± {se:.3f}; the noise in this test has sigma = {sigma_true}).")
+    d = x.shape[2]
+    eta = np.diff(x, axis=1)
+    var = np.nanmean(eta**2)
+    wrong = [
+        (ref**2, "Your value is sigma squared: return the standard deviation, sqrt(-mean)."),
+        (ref * np.sqrt(d), f"Your value is sqrt({d}) times too large: you summed the products "
+                           "over the coordinates; average them instead (sigma is per coordinate)."),
+        (np.sqrt(var), "Your value is the standard deviation of the increments themselves: "
+                       "use the product of *consecutive* increments, eta[:, :-1] * eta[:, 1:]."),
+        (np.sqrt(var / 2), "Your value comes from the variance of the increments "
+                           "(2 D + 2 sigma^2 mixes motion and noise): use the covariance of "
+                           "consecutive increments instead."),
+        (np.sqrt(abs(c1) / 2), "Your value is sqrt(2) too small: the mean product is -sigma**2 "
+                               "itself, with no factor 1/2."),
+    ]
+    for value, why in wrong:
+        if abs(got - value) <= max(tol, 1e-9 * abs(value)):
+            raise Problem(why)
+    if got == 0:
+        raise Problem("Your estimate is 0: the mean product should be negative here; check the "
+                      "sign (sigma**2 = -mean product) and that the products pair eta_t with eta_{t+1}.")
+    raise Problem(f"Your estimate {got:.4f} differs from the covariance estimator "
+                  f"{ref:.4f} ± {se:.4f} (true sigma {sigma_true}). Average eta_t * eta_{{t+1}} "
+                  "over all valid pairs of consecutive increments, every track and coordinate.")
+
+
+def _fit_sigma(x, lags):
+    """sigma from an unweighted least-squares fit of 2 d D lag^a + 2 d sigma^2 to the mean TA-MSD."""
+    from scipy.optimize import curve_fit
+
+    d = x.shape[2]
+    with np.errstate(all="ignore"):
+        m = np.nanmean(tamsd(x, lags), axis=0)
+    lags = np.asarray(lags, dtype=float)
+    p, _ = curve_fit(lambda t, D, a, s: 2 * d * D * t**a + 2 * d * s**2, lags, m,
+                     p0=(m[0] / (2 * d), 1.0, np.sqrt(m[0] / (4 * d))),
+                     bounds=([0, 0.01, 0], [np.inf, 2, np.inf]))
+    return float(p[2])
+
+
+@check
+def check_sigma_intercept(func) -> CheckResult:
+    """Check a localization-noise estimate from the intercept of the noisy MSD law.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(trajs, lags) -> float``: sigma per coordinate from a fit of
+        ``2 d D lag**alpha + 2 d sigma**2`` (three free parameters) to the mean TA-MSD of
+        NaN-padded (N, T, d) tracks.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if, on simulated 2-D FBM tracks with gaps at alpha = 1 and alpha = 0.6 (known
+        noise), the estimate lies within four bootstrap standard errors of the truth.
+
+    Notes
+    -----
+    Independent errors of variance sigma^2 per coordinate add 2 d sigma^2 to the TA-MSD at
+    every lag [1]_; the bootstrap resamples whole tracks.
+
+    References
+    ----------
+    .. [1] X. Michalet, Phys. Rev. E 82, 041914 (2010), doi:10.1103/PhysRevE.82.041914.
+
+    Examples
+    --------
+    >>> check_sigma_intercept(lambda x, lags: 0.1).passed  # doctest: +ELLIPSIS
+    Not yet. ...
+    False
+    """
+    sigma_true, lags = 0.8, np.arange(1, 11)
+    results = []
+    for alpha, seed in [(1.0, 101), (0.6, 102)]:
+        x = _ragged_tracks(1000, 100, alpha=alpha, sigma=sigma_true, min_length=15, seed=seed)
+        got = as_number(call(func, x.copy(), lags, what="sigma_intercept"),
+                        "the value sigma_intercept returns")
+        rng = np.random.default_rng(seed)
+        boot = [_fit_sigma(x[rng.integers(0, len(x), len(x))], lags) for _ in range(20)]
+        se = float(np.std(boot))
+        d = x.shape[2]
+        if not np.isfinite(got):
+            raise Problem(f"Your estimate is {got} (alpha = {alpha} test): average the TA-MSDs "
+                          "with np.nanmean (short tracks have NaN at long lags) and keep the fit's "
+                          "parameters positive (bounds).")
+        if abs(got - sigma_true) > 4 * se:
+            if results:  # right at alpha = 1, so no factor is missing: alpha is not free
+                raise Problem(f"Right for Brownian tracks, but for FBM with alpha = {alpha} your "
+                              f"estimate is {got:.3f} (true {sigma_true}): let alpha be a free "
+                              "parameter of the fit (a straight line assumes alpha = 1).")
+            for value, slope, why in [  # slope: d(value)/d(sigma), to carry the error over
+                (2 * d * sigma_true**2, 4 * d * sigma_true,
+                 "Your value is the intercept 2 d sigma^2 itself: solve for sigma."),
+                (sigma_true**2, 2 * sigma_true,
+                 "Your value is sigma squared: return the standard deviation."),
+                (sigma_true * np.sqrt(d), np.sqrt(d),
+                 "Your value is sqrt(d) times too large: the intercept is 2 d sigma^2 with d "
+                 "coordinates, not 2 sigma^2."),
+            ]:
+                if abs(got - value) <= 4 * se * slope:
+                    raise Problem(why)
+            raise Problem(f"For tracks with alpha = {alpha} and sigma = {sigma_true} your estimate "
+                          f"is {got:.3f}, more than 4 standard errors ({se:.3f}) from the truth. "
+                          "Fit 2 d D lag^alpha + 2 d sigma^2 to the mean TA-MSD (over tracks, "
+                          "ignoring NaN) with three free parameters.")
+        results.append(True)
+    return ("Correct! Your intercept recovers sigma within its statistical error, for Brownian "
+            "and for subdiffusive tracks.")
+
+
+def _real_reference():
+    """D (um^2/s) and sigma (um) of ad.example_tracks by three reasonable estimators."""
+    from .tracks import example_tracks, tracks_from_dataframe
+
+    x = tracks_from_dataframe(example_tracks(), pixel_size=0.16)[0]
+    dt, lags = 0.00748, np.arange(1, 5)
+    n = np.isfinite(x[..., 0]).sum(axis=1)
+    Ds, sigmas = [], []
+    for sel in (n >= 2, n >= 5):
+        with np.errstate(all="ignore"):
+            m = np.nanmean(tamsd(x[sel], lags), axis=0)
+        slope, intercept = np.polyfit(lags * dt, m, 1)
+        Ds.append(slope / 4)
+        sigmas.append(np.sqrt(max(intercept, 0.0) / 4))
+        sigma, _, c1 = _covariance_sigma(x[sel])
+        eta = np.diff(x[sel], axis=1)
+        Ds.append((np.nanmean(eta**2) + 2 * c1) / (2 * dt))
+        sigmas.append(sigma)
+    return np.array(Ds), np.array(sigmas)
+
+
+@check
+def check_real_tracks(D_real, sigma_real) -> CheckResult:
+    """Check the order of magnitude and the units of D and sigma for ``ad.example_tracks()``.
+
+    Parameters
+    ----------
+    D_real : float
+        Diffusivity of the tracks, in um^2/s (pixel 0.16 um, frame interval 7.48 ms).
+    sigma_real : float
+        Localization noise per coordinate, in um.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if both values lie in the range spanned by reasonable estimators (MSD fit with
+        alpha = 1, covariance estimator; all tracks or those with at least 5 points), widened
+        by a factor 1.6 either way. This is a check of units and magnitude: the data are
+        heterogeneous, so there is no single right value.
+
+    Examples
+    --------
+    >>> check_real_tracks(5.0, 50.0).passed  # doctest: +ELLIPSIS
+    Not yet. ...
+    False
+    """
+    D = as_number(D_real, "D_real")
+    s = as_number(sigma_real, "sigma_real")
+    Ds, sigmas = _real_reference()
+    lo, hi = Ds.min() / 1.6, Ds.max() * 1.6
+    if not lo <= D <= hi:
+        mid = float(np.median(Ds))
+        for factor, why in [
+            (0.00748 / 0.16**2, "in pixels²/frame: multiply positions by 0.16 µm and lags by 7.48 ms"),
+            (1 / 0.16**2, "in pixels²/s: convert positions to µm (× 0.16) first"),
+            (0.00748, "per frame, not per second: lag times are lags × 0.00748 s"),
+            (1e-3, "per millisecond: use seconds"),
+            (2.0, "a factor 2 too large: in 2-D the MSD is 4 D τ (2 d D τ with d = 2)"),
+            (4.0, "a factor 4 too large: D is the slope of the MSD divided by 4 in 2-D"),
+        ]:
+            if 0.5 < D / (mid * factor) < 2:
+                raise Problem(f"D_real = {D:.4g} looks {why}.")
+        raise Problem(f"D_real = {D:.4g} µm²/s is outside the range reasonable estimators give "
+                      f"({lo:.2g} to {hi:.2g} µm²/s). Fit 4 D τ + 4 σ² to the mean TA-MSD at lags "
+                      "1-4 (τ in s, positions in µm).")
+    lo, hi = sigmas.min() / 1.6, sigmas.max() * 1.6
+    if not lo <= s <= hi:
+        mid = float(np.median(sigmas))
+        for factor, why in [(1000, "in nm: give it in µm"), (1 / 0.16, "in pixels: multiply by 0.16"),
+                            (mid, "squared: give the standard deviation")]:
+            value = mid * factor if factor != mid else mid**2
+            if 0.5 < s / value < 2:
+                raise Problem(f"sigma_real = {s:.4g} looks {why}.")
+        raise Problem(f"sigma_real = {s:.4g} µm is outside the range reasonable estimators give "
+                      f"({lo:.2g} to {hi:.2g} µm).")
+    return (f"Correct! D = {D:.2g} µm²/s and sigma = {1000 * s:.0f} nm are in the range "
+            f"reasonable estimators give ({Ds.min():.2g} to {Ds.max():.2g} µm²/s, "
+            f"{1000 * sigmas.min():.0f} to {1000 * sigmas.max():.0f} nm): the estimates depend "
+            "on which tracks you keep, a sign that the particles differ.")

@@ -649,3 +649,232 @@ def test_tamsd_loop_wrong(func, words):
 def test_which_model_wrong(func, words):
     passed, message = run(checks.check_which_model, func)
     assert not passed and words in message, message
+
+
+def test_fit_window():
+    passed, message = run(checks.check_fit_window, (1, 3))
+    assert passed, message
+    passed, message = run(checks.check_fit_window, (1, 30))
+    assert not passed and "large lags" in message, message
+    passed, message = run(checks.check_fit_window, (5, 10))
+    assert not passed and "smallest lags" in message, message
+    for bad in (None, 3, (0, 5), (5, 5), (1.5, 4), ("a", 3)):
+        passed, message = run(checks.check_fit_window, bad)
+        assert not passed and message.startswith("Not yet."), message
+
+
+# ------------------------------------------------------------------ chapter 7: your own data
+
+
+def _table_to_array(df, particle="particle", frame="frame", pos=("x", "y")):
+    ids, row = np.unique(df[particle].to_numpy(), return_inverse=True)
+    frames = df[frame].to_numpy()
+    first = np.full(len(ids), np.iinfo(np.int64).max)
+    np.minimum.at(first, row, frames)
+    col = frames - first[row]
+    out = np.full((len(ids), col.max() + 1, len(pos)), np.nan)
+    out[row, col] = df[list(pos)].to_numpy(float)
+    return out
+
+
+def _tamsd_gaps(x, lags):
+    out = np.full((x.shape[0], len(lags)), np.nan)
+    for j, lag in enumerate(lags):
+        sq = ((x[:, lag:] - x[:, :-lag]) ** 2).sum(axis=2)
+        n = np.isfinite(sq).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[:, j] = np.where(n > 0, np.nansum(sq, axis=1) / n, np.nan)
+    return out
+
+
+def _sigma_covariance(x):
+    eta = np.diff(x, axis=1)
+    return float(np.sqrt(max(-np.nanmean(eta[:, :-1] * eta[:, 1:]), 0.0)))
+
+
+def _sigma_intercept(x, lags):
+    from scipy.optimize import curve_fit
+
+    d, lags = x.shape[2], np.asarray(lags, dtype=float)
+    with np.errstate(all="ignore"):
+        m = np.nanmean(ad.tamsd(x, lags.astype(int)), axis=0)
+    p, _ = curve_fit(lambda t, D, a, s: 2 * d * D * t**a + 2 * d * s**2, lags, m,
+                     p0=(m[0] / (2 * d), 1.0, np.sqrt(m[0] / (4 * d))),
+                     bounds=([0, 0.01, 0], [np.inf, 2, np.inf]))
+    return float(p[2])
+
+
+CH7_FUNCTION_CHECKS = {
+    "check_tracks_array": _table_to_array,
+    "check_tamsd_gaps": _tamsd_gaps,
+    "check_sigma_covariance": _sigma_covariance,
+    "check_sigma_intercept": _sigma_intercept,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CH7_FUNCTION_CHECKS))
+def test_ch7_right_answer_passes(name):
+    if name == "check_tracks_array":
+        pytest.importorskip("pandas")
+    passed, message = run(getattr(checks, name), CH7_FUNCTION_CHECKS[name])
+    assert passed and message.startswith("Correct!"), message
+
+
+def test_ch7_library_passes_its_own_checks():
+    pytest.importorskip("pandas")
+    assert run(checks.check_tracks_array, lambda df, **kw: ad.tracks_from_dataframe(df, **kw))[0]
+    assert run(checks.check_tamsd_gaps, ad.tamsd)[0]
+
+
+@pytest.mark.parametrize("name", sorted(CH7_FUNCTION_CHECKS))
+@pytest.mark.parametrize("answer, words", [
+    (None, "passed None"), (stub, "not written yet"), (broken, "raised ZeroDivisionError"),
+    (returns_none, "forget `return`"), (returns_huge, "Not yet."), (returns_ragged, "Not yet."),
+    (returns_text, "Not yet."), (returns_unconvertible, "Not yet."),
+])
+def test_ch7_non_answers_are_reported(name, answer, words):
+    if name == "check_tracks_array":
+        pytest.importorskip("pandas")
+    passed, message = run(getattr(checks, name), answer)
+    assert not passed and message.startswith("Not yet.") and words in message, message
+
+
+def _tracks_no_shift(df, particle="particle", frame="frame", pos=("x", "y")):
+    ids, row = np.unique(df[particle].to_numpy(), return_inverse=True)
+    col = df[frame].to_numpy()
+    out = np.full((len(ids), col.max() + 1, len(pos)), np.nan)
+    out[row, col] = df[list(pos)].to_numpy(float)
+    return out
+
+
+def _tracks_by_appearance(df, particle="particle", frame="frame", pos=("x", "y")):
+    first_seen = {v: i for i, v in enumerate(df[particle].unique())}
+    row = df[particle].map(first_seen).to_numpy()
+    frames = df[frame].to_numpy()
+    first = np.full(len(first_seen), np.iinfo(np.int64).max)
+    np.minimum.at(first, row, frames)
+    col = frames - first[row]
+    out = np.full((len(first_seen), col.max() + 1, len(pos)), np.nan)
+    out[row, col] = df[list(pos)].to_numpy(float)
+    return out
+
+
+def _tracks_packed(df, particle="particle", frame="frame", pos=("x", "y")):
+    groups = [g[list(pos)].to_numpy(float) for _, g in df.sort_values([particle, frame]).groupby(particle)]
+    out = np.full((len(groups), max(map(len, groups)), len(pos)), np.nan)
+    for i, g in enumerate(groups):
+        out[i, :len(g)] = g
+    return out
+
+
+def _tracks_fixed_names(df, **kwargs):
+    return _table_to_array(df)
+
+
+@pytest.mark.parametrize("func, words", [
+    (_tracks_no_shift, "first frame"),
+    (lambda df, **kw: np.nan_to_num(_table_to_array(df, **kw)), "not 0"),
+    (_tracks_by_appearance, "sort them by particle id"),
+    (_tracks_packed, "missed frame must stay a NaN"),
+    (_tracks_fixed_names, "TrackMate"),
+    (lambda df, **kw: _table_to_array(df, **kw)[..., 0], "keep all the coordinates"),
+])
+def test_tracks_array_wrong(func, words):
+    pytest.importorskip("pandas")
+    passed, message = run(checks.check_tracks_array, func)
+    assert not passed and words in message, message
+
+
+def _tamsd_all_pairs(x, lags):
+    return np.stack([np.nansum(((x[:, k:] - x[:, :-k]) ** 2).sum(axis=2), axis=1) / (x.shape[1] - k)
+                     for k in lags], axis=1)
+
+
+def _tamsd_per_coordinate(x, lags):
+    return np.stack([np.nanmean((x[:, k:] - x[:, :-k]) ** 2, axis=(1, 2)) for k in lags], axis=1)
+
+
+def _tamsd_plain_mean(x, lags):
+    return np.stack([((x[:, k:] - x[:, :-k]) ** 2).sum(axis=2).mean(axis=1) for k in lags], axis=1)
+
+
+@pytest.mark.parametrize("func, words", [
+    (_tamsd_all_pairs, "number of valid"),
+    (_tamsd_per_coordinate, "sum the squared displacements over the d"),
+    (_tamsd_plain_mean, "np.nanmean"),
+    (lambda x, lags: np.nan_to_num(_tamsd_gaps(x, lags)), "not 0"),
+])
+def test_tamsd_gaps_wrong(func, words):
+    passed, message = run(checks.check_tamsd_gaps, func)
+    assert not passed and words in message, message
+
+
+def _covariance_summed(x):
+    eta = np.diff(x, axis=1)
+    return float(np.sqrt(-np.nanmean((eta[:, :-1] * eta[:, 1:]).sum(axis=2))))
+
+
+def _covariance_nan(x):
+    eta = np.diff(x, axis=1)
+    return float(np.sqrt(-np.mean(eta[:, :-1] * eta[:, 1:])))
+
+
+def _covariance_centred(x):
+    """The sample covariance (means subtracted): also right, within the statistical error."""
+    eta = np.diff(x, axis=1)
+    a, b = eta[:, :-1], eta[:, 1:]
+    ok = np.isfinite(a * b)
+    a, b = a[ok], b[ok]
+    return float(np.sqrt(-np.mean((a - a.mean()) * (b - b.mean()))))
+
+
+def test_sigma_covariance_accepts_the_sample_covariance():
+    assert run(checks.check_sigma_covariance, _covariance_centred)[0]
+
+
+@pytest.mark.parametrize("func, words", [
+    (lambda x: _sigma_covariance(x) ** 2, "sigma squared"),
+    (_covariance_summed, "summed the products over the coordinates"),
+    (lambda x: float(np.sqrt(np.nanmean(np.diff(x, axis=1) ** 2))), "*consecutive*"),
+    (_covariance_nan, "np.nanmean"),
+    (lambda x: _sigma_covariance(x) / np.sqrt(2), "no factor 1/2"),
+])
+def test_sigma_covariance_wrong(func, words):
+    passed, message = run(checks.check_sigma_covariance, func)
+    assert not passed and words in message, message
+
+
+def _intercept_linear(x, lags):
+    """A straight-line fit: right for Brownian motion only."""
+    d = x.shape[2]
+    with np.errstate(all="ignore"):
+        m = np.nanmean(ad.tamsd(x, lags), axis=0)
+    return float(np.sqrt(max(np.polyfit(lags, m, 1)[1], 0.0) / (2 * d)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("func, words", [
+    (_intercept_linear, "let alpha be a free parameter"),
+    (lambda x, lags: 4 * _sigma_intercept(x, lags) ** 2, "intercept 2 d sigma^2 itself"),
+    (lambda x, lags: np.sqrt(2) * _sigma_intercept(x, lags), "sqrt(d) times too large"),
+])
+def test_sigma_intercept_wrong(func, words):
+    passed, message = run(checks.check_sigma_intercept, func)
+    assert not passed and words in message, message
+
+
+@pytest.mark.parametrize("D, sigma, passes, words", [
+    (5.7, 0.055, True, "Correct!"),
+    (3.7, 0.06, True, "Correct!"),
+    (5.7 * 0.00748 / 0.16**2, 0.055, False, "pixels²/frame"),
+    (5.7 * 0.00748, 0.055, False, "per frame"),
+    (11.4, 0.055, False, "factor 2"),
+    (5.7, 55.0, False, "in nm"),
+    (5.7, 0.055 / 0.16, False, "in pixels"),
+    (None, 0.05, False, "None"),
+    ("5", 0.05, False, "number"),
+])
+def test_real_tracks(D, sigma, passes, words):
+    pytest.importorskip("pandas")
+    passed, message = run(checks.check_real_tracks, D, sigma)
+    assert passed is passes and words in message, message
