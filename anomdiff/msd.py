@@ -66,7 +66,7 @@ def _fft_sums_gapless(x: np.ndarray, lags: np.ndarray) -> np.ndarray:
     return sums
 
 
-def _fft_sums_gaps(x: np.ndarray, valid: np.ndarray, lags: np.ndarray) -> np.ndarray:
+def _fft_sums_gaps(x: np.ndarray, valid: np.ndarray, lags: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Sums over valid pairs for rows x (R, T, d) with gaps, by FFT, with exact fallbacks.
 
     With m the mask and y = m x (zero where missing),
@@ -93,11 +93,19 @@ def _fft_sums_gaps(x: np.ndarray, valid: np.ndarray, lags: np.ndarray) -> np.nda
     # C[m, q] is bounded by |m| |q|: rounding error about eps log2(size) (sum q + sqrt(n) |q|).
     scale = q.sum(axis=1) + np.sqrt(n * np.einsum("it,it->i", q, q))
     err = 64 * _EPS * np.log2(size) * scale[:, None]
-    suspect = ~(err <= _FFT_REL_TOL * np.abs(sums))
+    suspect = ~(err <= _FFT_REL_TOL * np.abs(sums)) & (counts > 0)  # no pair: set to 0 later
     for j in np.flatnonzero(suspect.any(axis=0)):
         rows = np.flatnonzero(suspect[:, j])
-        sums[rows, j] = _direct_sums(x[rows], int(lags[j]))
+        lag = int(lags[j])
+        sums[rows, j] = _direct_sums_rows(x, rows, lag)
     return sums
+
+
+def _direct_sums_rows(x: np.ndarray, rows: np.ndarray, lag: int) -> np.ndarray:
+    """_direct_sums for some rows, copying only the two shifted slices."""
+    d = x[rows, lag:] - x[rows, : x.shape[1] - lag]
+    s = np.einsum("itk,itk->it", d, d)
+    return np.nansum(s, axis=1)
 
 
 def _pair_counts(valid: np.ndarray, lags: np.ndarray) -> np.ndarray:
@@ -142,7 +150,7 @@ def _tamsd_parts(x: np.ndarray, lags: np.ndarray, gaps: bool):
     else:
         sums = np.empty((N, lags.size))
         for b in _blocks(N, T * (dim + 2)):
-            sums[b] = _fft_sums_gaps(x[b], valid[b], lags)
+            sums[b] = _fft_sums_gaps(x[b], valid[b], lags, counts[b])
     sums[counts == 0] = 0.0
     return sums, counts
 
