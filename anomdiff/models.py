@@ -482,14 +482,14 @@ def _fbm(N: int, T: int, alpha: float, rng: np.random.Generator, dim: int = 1) -
     Exact Davies-Harte circulant embedding of the fractional Gaussian noise; the real and
     imaginary parts of one complex FFT give two independent 1-D trajectories. The N * dim
     components are such 1-D trajectories, simulated in blocks of rows so that the work
-    arrays stay bounded whatever N. Returns (N, T) for dim = 1, else (N, T, dim).
+    arrays stay bounded whatever N. Returns (N, T, dim).
     Reference: Davies & Harte, Biometrika 74, 95 (1987), doi:10.1093/biomet/74.1.95.
     """
     from .theory import fgn_autocovariance  # lazy: theory imports this module
 
     n = T - 1
     rows = N * dim
-    x = np.zeros((N, T)) if dim == 1 else np.zeros((N, T, dim))
+    x = np.zeros((N, T, dim))
     # Embed M >= n increments in a circulant of fast FFT size 2M; keep the first n. The
     # circulant's eigenvalues are the DCT-I of the autocovariance at lags 0..M.
     M = scipy.fft.next_fast_len(n)
@@ -506,12 +506,13 @@ def _fbm(N: int, T: int, alpha: float, rng: np.random.Generator, dim: int = 1) -
     scale /= m
     np.sqrt(scale, out=scale)  # half the symmetric spectrum: lags 0..M
 
-    def put(first, values):  # 1-D trajectories first.. -> rows of x (a component each)
-        if dim == 1:
-            np.cumsum(values, axis=1, out=x[first:first + values.shape[0], 1:])
-        else:
-            j = np.arange(first, first + values.shape[0])
-            x[j // dim, 1:, j % dim] = np.cumsum(values, axis=1)
+    def put(first, values):  # 1-D trajectory j is component j // N of row j % N
+        done = 0
+        while done < values.shape[0]:
+            c, i = divmod(first + done, N)
+            take = min(values.shape[0] - done, N - i)
+            np.cumsum(values[done:done + take], axis=1, out=x[i:i + take, 1:, c])
+            done += take
 
     pairs = (rows + 1) // 2
     per_block = max(1, _BLOCK_ELEMENTS // m)
