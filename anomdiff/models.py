@@ -305,7 +305,9 @@ def _work_bytes(name: str, N: int, T: int, dim: int) -> int:
         return 16 * pairs * m + 8 * (m // 2 + 1)
     if name == "sbm":  # all the increments at once
         return 8 * N * (T - 1) * dim
-    return 8 * 8 * _BLOCK_ELEMENTS  # renewal models: a few arrays per block of rows
+    # Renewal models: a few (rows, T) arrays per block of rows, at least one row per block.
+    rows = max(1, min(N, _BLOCK_ELEMENTS // (T * dim)))
+    return 8 * rows * T * (dim + 3) + 8 * 8 * _BLOCK_ELEMENTS
 
 
 def _check_size(name: str, N: int, T: int, dim: int) -> None:

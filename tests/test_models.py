@@ -394,10 +394,12 @@ def test_impossible_sizes_refused_at_once(model, T, N, dim):
     assert f"{need:,} bytes" in str(info.value) and "N, T, dim" in str(info.value)
 
 
-def test_work_memory_counts_too():
-    # One FBM trajectory of 10^9 points: an 8 GB result, but ~45 GB with the circulant rows.
+@pytest.mark.parametrize("model", ["fbm", "ctrw", "attm"])
+def test_work_memory_counts_too(model):
+    # One trajectory of 10^9 points: an 8 GB result, but far more with the work arrays
+    # (FBM's circulant rows, the renewal models' per-row bins).
     with pytest.raises(ValueError, match="work arrays"):
-        ad.simulate("fbm", 10**9, 0.5)
+        ad.simulate(model, 10**9, 0.5)
 
 
 def test_size_limit_is_the_documented_one():
