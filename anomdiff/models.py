@@ -31,7 +31,8 @@ MODELS = ("attm", "ctrw", "fbm", "lw", "sbm")
 # average; ATTM, CTRW and SBM do not. At alpha = 1 every model is labelled ergodic: SBM is
 # Brownian motion, and the CTRW (exponential waits), the ATTM (exponential lifetimes) and the
 # Lévy walk (exponential flights) renew at a finite mean rate, so their time averages
-# self-average. Label rule: model in ERGODIC_MODELS or alpha == 1.
+# self-average. Label rule: model in ERGODIC_MODELS or alpha == 1. The labels are for the
+# default options (a Lévy walk started out of equilibrium breaks ergodicity ultraweakly).
 ERGODIC_MODELS = ("fbm", "lw")
 """Models labelled ergodic at every exponent (the others only at alpha = 1)."""
 
