@@ -1876,13 +1876,13 @@ def check_sigma_covariance(func) -> CheckResult:
                   "over all valid pairs of consecutive increments, every track and coordinate.")
 
 
-def _fit_sigma(x, lags):
-    """sigma from an unweighted least-squares fit of 2 d D lag^a + 2 d sigma^2 to the mean TA-MSD."""
+def _fit_sigma(per_track, lags, d):
+    """sigma from an unweighted least-squares fit of 2 d D lag^a + 2 d sigma^2 to the mean of
+    the per-track TA-MSDs ``per_track`` (N, L)."""
     from scipy.optimize import curve_fit
 
-    d = x.shape[2]
     with np.errstate(all="ignore"):
-        m = np.nanmean(tamsd(x, lags), axis=0)
+        m = np.nanmean(per_track, axis=0)
     lags = np.asarray(lags, dtype=float)
     p, _ = curve_fit(lambda t, D, a, s: 2 * d * D * t**a + 2 * d * s**2, lags, m,
                      p0=(m[0] / (2 * d), 1.0, np.sqrt(m[0] / (4 * d))),
@@ -1929,9 +1929,11 @@ def check_sigma_intercept(func) -> CheckResult:
         got = as_number(call(func, x.copy(), lags, what="sigma_intercept"),
                         "the value sigma_intercept returns")
         rng = np.random.default_rng(seed)
-        boot = [_fit_sigma(x[rng.integers(0, len(x), len(x))], lags) for _ in range(20)]
-        se = float(np.std(boot))
         d = x.shape[2]
+        with np.errstate(all="ignore"):
+            per_track = tamsd(x, lags)
+        boot = [_fit_sigma(per_track[rng.integers(0, len(x), len(x))], lags, d) for _ in range(20)]
+        se = float(np.std(boot))
         if not np.isfinite(got):
             raise Problem(f"Your estimate is {got} (alpha = {alpha} test): average the TA-MSDs "
                           "with np.nanmean (short tracks have NaN at long lags) and keep the fit's "

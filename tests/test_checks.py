@@ -852,7 +852,6 @@ def _intercept_linear(x, lags):
     return float(np.sqrt(max(np.polyfit(lags, m, 1)[1], 0.0) / (2 * d)))
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("func, words", [
     (_intercept_linear, "let alpha be a free parameter"),
     (lambda x, lags: 4 * _sigma_intercept(x, lags) ** 2, "intercept 2 d sigma^2 itself"),
