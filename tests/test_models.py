@@ -8,6 +8,8 @@ decade of times and must be within 0.05 of alpha (the issue's tolerance).
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import anomdiff as ad
 from anomdiff import theory
@@ -408,3 +410,25 @@ def test_size_limit_is_the_documented_one():
     with pytest.raises(ValueError, match="GiB"):
         ad.simulate("sbm", models.MAX_RESULT_BYTES // 8 + 1, 0.5)
     assert ad.simulate("sbm", 1000, 0.5, 10, dim=3).nbytes == 8 * 1000 * 10 * 3
+
+
+_ANY = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 60), st.sampled_from([10**12, 2**70]),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=5),
+    st.sampled_from(list(ad.MODELS) + ["FBM", " lw ", [1], (), {}, np.float64(0.5), np.bool_(True)]),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model=_ANY, T=_ANY, alpha=_ANY, N=_ANY, dim=_ANY, option=st.sampled_from(
+    [{}, {"tau0": 0.5}, {"equilibrium": False}, {"tau0": -1}, {"equilibrium": "yes"}, {"speed": 1}]))
+def test_any_input_gives_trajectories_or_a_named_error(model, T, alpha, N, dim, option):
+    # Every failure is a ValueError/TypeError that starts with the parameter at fault.
+    try:
+        x = ad.simulate(model, T, alpha, N, dim=dim, rng=0, **option)
+    except (TypeError, ValueError) as err:
+        assert str(err).split(":")[0] in {"model", "T", "alpha", "N", "dim", "options", "tau0",
+                                          "equilibrium", "N, T, dim"}, repr(err)
+    else:
+        assert x.dtype == np.float64 and np.all(np.isfinite(x)) and np.all(x[:, 0] == 0)
+        assert x.shape[:2] == (N, T) and x.ndim == (2 if dim == 1 else 3)
