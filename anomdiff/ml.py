@@ -51,9 +51,8 @@ except ImportError as err:  # pragma: no cover - depends on the environment
     ) from err
 
 from ._validate import as_int, as_rng, as_trajectories
-from .datasets import ergodic_labels, normalize
+from .datasets import ergodic_labels, ergodicity_dataset, normalize
 from .models import MODELS
-from .datasets import create_dataset
 
 #: Shortest trajectory the networks accept (points).
 MIN_LENGTH = 20
@@ -516,59 +515,8 @@ def prepare_data(dataset, target="alpha", *, validation=0.2, rng=None):
 
 def _ergodic_targets(data):
     """Ergodicity labels of dataset rows: ergodic models, and every model at alpha = 1."""
-    # At alpha = 1 SBM is Brownian motion and CTRW/ATTM/LW have finite mean renewal times.
-    return np.maximum(ergodic_labels(data[:, 0]), data[:, 1] == 1.0).astype(np.int64)
+    return ergodic_labels(data[:, 0], data[:, 1])
 
-
-def ergodicity_dataset(T, N, *, rng=None):
-    """A balanced ergodic/non-ergodic dataset on the tutorial's grid.
-
-    Parameters
-    ----------
-    T : int
-        Trajectory length (>= 20).
-    N : int
-        Trajectories per (model, exponent) pair (>= 1).
-    rng : int, numpy.random.Generator or None
-        Seed.
-
-    Returns
-    -------
-    ndarray, shape (rows, 2 + T)
-        As :func:`anomdiff.create_dataset`, sorted by model label then exponent.
-
-    See Also
-    --------
-    prepare_data : inputs and labels from it.
-
-    Notes
-    -----
-    Subdiffusive exponents 0.1, 0.2, ..., 1.0 for ATTM, CTRW, FBM and SBM; superdiffusive
-    1.0, 1.1, ..., 2.0 for FBM, Lévy walk and SBM (pairs a model does not admit are left
-    out). Every model is ergodic at alpha = 1. Rows of the larger class are dropped at
-    random so that both classes have the same size.
-
-    Examples
-    --------
-    >>> d = ergodicity_dataset(50, 4, rng=0)
-    >>> int(_ergodic_targets(d).sum()) * 2 == len(d)
-    True
-    """
-    T = as_int(T, "T", MIN_LENGTH)
-    N = as_int(N, "N", 1)
-    gen = as_rng(rng)
-    sub = np.round(np.arange(1, 11) / 10, 1)
-    sup = np.round(np.arange(10, 21) / 10, 1)
-    data = np.concatenate([
-        create_dataset(T, N, sub, ["attm", "ctrw", "fbm", "sbm"], rng=gen),
-        create_dataset(T, N, sup, ["fbm", "lw", "sbm"], rng=gen, skip_invalid=True),
-    ])
-    erg = _ergodic_targets(data).astype(bool)
-    idx_e, idx_n = np.flatnonzero(erg), np.flatnonzero(~erg)
-    k = min(idx_e.size, idx_n.size)
-    keep = np.concatenate([gen.choice(idx_e, k, replace=False), gen.choice(idx_n, k, replace=False)])
-    keep = keep[np.lexsort((data[keep, 1], data[keep, 0]))]
-    return data[keep]
 
 
 # ------------------------------------------------------------------ training

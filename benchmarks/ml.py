@@ -33,6 +33,7 @@ import numpy as np  # noqa: E402
 
 import anomdiff as ad  # noqa: E402
 from anomdiff import ml  # noqa: E402
+from anomdiff.datasets import ergodicity_dataset  # noqa: E402
 
 T = 200
 
@@ -79,8 +80,8 @@ def noisy_regression(seed, n, sigma=0.5):
 
 
 def classification(seed, n_pair):
-    data = ml.ergodicity_dataset(T, n_pair, rng=seed)
-    y = ml._ergodic_targets(data)  # every model ergodic at alpha = 1
+    data = ergodicity_dataset(T, n_pair, rng=seed)
+    y = ad.ergodic_labels(data[:, 0], data[:, 1])  # every model ergodic at alpha = 1
     prob = ml.predict_ergodic(data[:, 2:], return_probability=True)
     r = ml.evaluate_classifier(y, prob, model_labels=data[:, 0], alphas=data[:, 1])
     print(f"\n2. Ergodic vs non-ergodic, T = {T}, tutorial grid, balanced, {len(y)} trajectories (seed {seed})")

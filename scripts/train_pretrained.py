@@ -33,6 +33,7 @@ import numpy as np  # noqa: E402
 
 import anomdiff as ad  # noqa: E402
 from anomdiff import ml  # noqa: E402
+from anomdiff.datasets import ergodicity_dataset  # noqa: E402
 
 DATA = ROOT / "anomdiff" / "data"
 T = 200
@@ -51,7 +52,7 @@ def fbm_batch(n, rng, low=0.05, high=1.95, per_alpha=20, noise=0.0):
     if noise > 0:
         x += rng.uniform(0, noise, (len(x), 1)) * rng.standard_normal(x.shape)
     order = rng.permutation(len(y))
-    return ad.normalize(x[order])[..., None].astype(np.float32), y[order].astype(np.float32)
+    return ml.network_input(x[order]), y[order].astype(np.float32)
 
 
 def train_alpha(seed=2026, epochs=14, per_epoch=100_000, batch=128, noise=0.0, name="alpha_fbm"):
@@ -68,8 +69,10 @@ def train_alpha(seed=2026, epochs=14, per_epoch=100_000, batch=128, noise=0.0, n
         x, y = fbm_batch(per_epoch, rng, noise=noise)
         h = model.fit(x, y, batch_size=batch, epochs=epoch + 1, initial_epoch=epoch,
                       validation_data=(x_val, y_val), verbose=0)
-        print(f"alpha epoch {epoch + 1}/{epochs} loss={h.history['loss'][-1]:.4f} "
-              f"val_mae={h.history['val_loss'][-1]:.4f} ({time.perf_counter() - t0:.0f}s)", flush=True)
+        elapsed = time.perf_counter() - t0
+        print(f"{name} epoch {epoch + 1}/{epochs} loss={h.history['loss'][-1]:.4f} "
+              f"val_mae={h.history['val_loss'][-1]:.4f} ({elapsed:.0f}s, "
+              f"~{elapsed / (epoch + 1) * (epochs - epoch - 1) / 60:.0f} min left)", flush=True)
     pred = ml._predict(model, x_val)
     sel = (y_val >= 0.2) & (y_val <= 1.8)
     meta = {
@@ -86,29 +89,32 @@ def train_alpha(seed=2026, epochs=14, per_epoch=100_000, batch=128, noise=0.0, n
     save(model, name, meta)
 
 
-def train_ergodic(seed=2027, epochs=12, per_pair=1000, batch=128):
+def train_ergodic(seed=2027, epochs=10, per_pair=650, batch=128):
     import keras
 
     ml.set_seed(seed)
     rng = np.random.default_rng(seed)
-    per_epoch = 2 * 31 * per_pair  # balanced rows of ergodicity_dataset
+    val = ergodicity_dataset(T, 100, rng=rng)
+    x_val, y_val, _, _ = ml.prepare_data(val, "ergodic", validation=0, rng=rng)
+    per_epoch = round(len(val) * per_pair / 100)  # balanced rows of ergodicity_dataset
     steps = epochs * (per_epoch // batch)
     lr = keras.optimizers.schedules.CosineDecay(2e-3, steps, alpha=0.01)
     model = ml.build_classifier(learning_rate=lr)
-    val = ml.ergodicity_dataset(T, 100, rng=rng)
-    x_val, y_val, _, _ = ml.prepare_data(val, "ergodic", validation=0, rng=rng)
     t0 = time.perf_counter()
     for epoch in range(epochs):
-        data = ml.ergodicity_dataset(T, per_pair, rng=rng)
+        data = ergodicity_dataset(T, per_pair, rng=rng)
         x, y, _, _ = ml.prepare_data(data, "ergodic", validation=0, rng=rng)
         h = model.fit(x, y, batch_size=batch, epochs=epoch + 1, initial_epoch=epoch,
                       validation_data=(x_val, y_val), verbose=0)
+        elapsed = time.perf_counter() - t0
         print(f"ergodic epoch {epoch + 1}/{epochs} loss={h.history['loss'][-1]:.4f} "
-              f"val_acc={h.history['val_accuracy'][-1]:.4f} ({time.perf_counter() - t0:.0f}s)", flush=True)
+              f"val_acc={h.history['val_accuracy'][-1]:.4f} ({elapsed:.0f}s, "
+              f"~{elapsed / (epoch + 1) * (epochs - epoch - 1) / 60:.0f} min left)", flush=True)
     meta = {
         "name": "ergodic", "builder": "anomdiff.ml.build_classifier", "seed": seed, "T": T,
-        "train": f"anomdiff.ml.ergodicity_dataset (tutorial grid, balanced), {epochs} epochs x "
-                 f"{per_epoch} fresh trajectories, batch {batch}, Adam 2e-3 cosine decay, BCE loss",
+        "train": f"anomdiff.datasets.ergodicity_dataset (tutorial grid, balanced, every model "
+                 f"ergodic at alpha = 1; CTRW tau0 = 1), {epochs} epochs x {len(data)} fresh "
+                 f"trajectories, batch {batch}, Adam 2e-3 cosine decay, BCE loss",
         "val_accuracy": float(h.history["val_accuracy"][-1]),
         "train_seconds": round(time.perf_counter() - t0),
         "keras": keras.__version__, "backend": keras.backend.backend(),
@@ -116,8 +122,18 @@ def train_ergodic(seed=2027, epochs=12, per_pair=1000, batch=128):
     save(model, "ergodic", meta)
 
 
+def reference_output(model):
+    """Outputs on a fixed input, stored with the model; tests/test_ml.py checks that the
+    shipped file still gives them when loaded."""
+    x = np.cumsum(np.random.default_rng(123).standard_normal((6, 150)), axis=1)
+    return [float(v) for v in np.asarray(model.predict_on_batch(x.astype(np.float32)[..., None]))[:, 0]]
+
+
 def save(model, name, meta):
     DATA.mkdir(exist_ok=True)
+    meta["reference_input"] = ("np.cumsum(np.random.default_rng(123).standard_normal((6, 150)), axis=1), "
+                               "float32, shape (6, 150, 1)")
+    meta["reference_output"] = reference_output(model)
     path = DATA / f"{name}.keras"
     # Ship weights only (no optimizer state): a smaller file, and users compile anew.
     model.compile(optimizer="adam", loss=model.loss)

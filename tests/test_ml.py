@@ -182,7 +182,10 @@ def test_ergodicity_targets_are_not_all_zero():
     assert y_tr.dtype.kind == "i"
 
 
-def test_ergodicity_dataset_is_balanced_on_the_tutorial_grid():
+def test_ergodicity_dataset_is_the_datasets_function_on_the_tutorial_grid():
+    from anomdiff.datasets import ergodicity_dataset
+
+    assert ml.ergodicity_dataset is ergodicity_dataset  # home: datasets; ad.ml keeps the name
     d = ml.ergodicity_dataset(30, 3, rng=0)
     erg = ml.prepare_data(d, "ergodic", validation=0, rng=0)[1]
     assert 2 * erg.sum() == len(d)
@@ -252,7 +255,7 @@ def test_pretrained_regressor_mae_on_seeded_fbm():
 
 def test_pretrained_classifier_accuracy_on_seeded_grid():
     d = ml.ergodicity_dataset(200, 4, rng=12)
-    acc = np.mean(ml.predict_ergodic(d[:, 2:]) == ml._ergodic_targets(d))
+    acc = np.mean(ml.predict_ergodic(d[:, 2:]) == ad.ergodic_labels(d[:, 0], d[:, 1]))
     assert acc >= 0.85
 
 
