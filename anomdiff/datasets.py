@@ -152,10 +152,14 @@ def normalize(trajs) -> np.ndarray:
     ts = as_trajectory_set(trajs, min_length=2)
     x = ts.x
     N, T, dim = x.shape
-    big = np.nanmax(np.abs(x - np.nanmin(x, axis=1, keepdims=True)))
-    if big > 0:  # scale-free: rescale by a power of two (exact) so squares stay in range
-        x = x * 2.0 ** -np.frexp(big)[1]
     dx = np.diff(x, axis=1)
+    if np.isinf(dx).any():  # positions near the float64 limit
+        dx = np.diff(x * 0.5, axis=1)
+    # Scale-free: rescale each row by a power of two (exact) so squares neither under- nor
+    # overflow; the ratio dx / s below is unchanged bit for bit.
+    big = np.max(np.where(np.isnan(dx), 0.0, np.abs(dx)), axis=(1, 2))
+    shift = -np.frexp(big)[1][:, None, None]
+    dx = np.ldexp(dx, shift)
     if ts.gaps:
         ok = ~np.isnan(dx[:, :, 0])
         n = ok.sum(axis=1)[:, None]
@@ -179,7 +183,7 @@ def normalize(trajs) -> np.ndarray:
         scale[immobile] = np.nan
     if ts.gaps:
         first = np.argmax(~np.isnan(x[:, :, 0]), axis=1)
-        out = (x - x[np.arange(N), first][:, None, :]) / scale[:, None, None]
+        out = np.ldexp(x - x[np.arange(N), first][:, None, :], shift) / scale[:, None, None]
     else:
         out = np.zeros_like(x)
         np.cumsum(dx / scale[:, None, None], axis=1, out=out[:, 1:])

@@ -85,7 +85,7 @@ def eb(trajs, lag):
     # EB is scale-free: rescale by a power of two (exact) so squares neither under- nor overflow.
     big = np.nanmax(np.abs(s)) if ts.gaps else np.max(np.abs(s))
     if big > 0:
-        s *= 2.0 ** -np.frexp(big)[1]
+        s = np.ldexp(s, -np.frexp(big)[1])
     if dim == 1:
         s = s[:, :, 0]
         np.square(s, out=s)
