@@ -304,8 +304,8 @@ def _work_bytes(name: str, N: int, T: int, dim: int) -> int:
         m = 2 * scipy.fft.next_fast_len(T - 1)
         pairs = min((N * dim + 1) // 2, max(1, _BLOCK_ELEMENTS // m))
         return 16 * pairs * m + 8 * (m // 2 + 1)
-    if name == "sbm":  # all the increments at once
-        return 8 * N * (T - 1) * dim
+    if name == "sbm":  # the increments of a block of rows (at least one)
+        return 8 * max(_BLOCK_ELEMENTS, T * dim)
     # Renewal models: a few (rows, T) arrays per block of rows, at least one row per block.
     rows = max(1, min(N, _BLOCK_ELEMENTS // (T * dim)))
     return 8 * rows * T * (dim + 3) + 8 * 8 * _BLOCK_ELEMENTS
@@ -543,9 +543,10 @@ def _sbm(N: int, T: int, alpha: float, rng: np.random.Generator, dim: int = 1) -
     t = np.arange(T, dtype=np.float64)
     std = np.sqrt(np.diff(t**alpha))
     x = np.zeros((N, T, dim))
-    incr = rng.standard_normal((N, T - 1, dim))
-    incr *= std[:, None]
-    np.cumsum(incr, axis=1, out=x[:, 1:])
+    for a, b in _blocks(N, T * dim, T * dim):  # the same stream as one (N, T-1, dim) draw
+        incr = rng.standard_normal((b - a, T - 1, dim))
+        incr *= std[:, None]
+        np.cumsum(incr, axis=1, out=x[a:b, 1:])
     return x
 
 
