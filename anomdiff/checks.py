@@ -64,6 +64,8 @@ __all__ = [
     "check_add_noise",
     "check_noise_offset",
     "check_noise_correction",
+    "check_three_parameter_fit",
+    "check_wrong_sigma",
     "check_breakdown",
     "check_eb",
     "check_convergence_time",
@@ -1079,6 +1081,132 @@ def check_noise_correction(func) -> CheckResult:
     got = as_array(call(func, x.copy(), lags.copy(), sigma))
     compare(got, expected, name="corrected exponents", axes=("trajectories",), alternatives=alts)
     return "Correct! You subtract 2 sigma^2 from the TA-MSD before fitting."
+
+
+@check
+def check_three_parameter_fit(func) -> CheckResult:
+    """Check a fit of ``2 D lag**alpha + 2 sigma**2`` to one TA-MSD curve (sigma unknown).
+
+    Parameters
+    ----------
+    func : callable
+        ``func(lags, msd) -> (alpha, D, sigma)``: least-squares estimates of the exponent,
+        the generalized diffusion coefficient and the noise standard deviation from a 1-D
+        TA-MSD curve ``msd`` at ``lags``.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if ``func`` recovers the parameters of three exact curves within 2 %.
+
+    Notes
+    -----
+    In one dimension the TA-MSD of noisy positions is :math:`2 D_\\alpha \\Delta^\\alpha + 2\\sigma^2`
+    on average (Michalet 2010, doi:10.1103/PhysRevE.82.041914).
+
+    See Also
+    --------
+    check_noise_correction : the fit when sigma is known.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.optimize import curve_fit
+    >>> def fit3(lags, m):
+    ...     f = lambda l, a, D, s: 2 * D * l**a + 2 * s**2
+    ...     return tuple(curve_fit(f, lags, m, p0=(1.0, 1.0, 0.1))[0])
+    >>> check_three_parameter_fit(fit3).passed
+    Correct! Your fit recovers alpha, D and sigma of exact curves.
+    True
+    """
+    lags = np.arange(1, 21, dtype=float)
+    for alpha, D, sigma in ((0.6, 0.5, 0.3), (1.3, 1.0, 0.5), (0.4, 0.2, 1.0)):
+        m = 2 * D * lags**alpha + 2 * sigma**2
+        out = call(func, lags.copy(), m.copy())
+        if not isinstance(out, (tuple, list, np.ndarray)) or len(out) != 3:
+            raise Problem(f"Return three numbers (alpha, D, sigma); got {describe(out)}.")
+        a, d, s = (as_number(v, w) for v, w in zip(out, ("alpha", "D", "sigma")))
+        case = f"For the curve 2 D lag^alpha + 2 sigma^2 with alpha = {alpha}, D = {D}, sigma = {sigma}"
+        if np.isclose(a, D, rtol=0.02) and np.isclose(d, alpha, rtol=0.02):
+            raise Problem(f"{case} you return alpha = {a:.3g}, D = {d:.3g}: swapped? Return (alpha, D, sigma).")
+        if not np.isclose(a, alpha, rtol=0.02):
+            raise Problem(f"{case} your alpha is {a:.4g}. Fit the TA-MSD itself (not its log: "
+                          "the constant 2 sigma^2 does not become a straight line) with all "
+                          "three parameters free, e.g. scipy.optimize.curve_fit.")
+        if np.isclose(abs(s), sigma**2, rtol=0.02) and not np.isclose(sigma**2, sigma):
+            raise Problem(f"{case} your sigma is {s:.4g} = sigma^2: return the standard deviation, the square root.")
+        if np.isclose(abs(s), np.sqrt(2) * sigma, rtol=0.02):
+            raise Problem(f"{case} your sigma is {s:.4g} = sqrt(2) sigma: the offset is 2 sigma^2, so sigma = sqrt(offset / 2).")
+        if not np.isclose(abs(s), sigma, rtol=0.02):
+            raise Problem(f"{case} your sigma is {s:.4g}.")
+        if np.isclose(d, 2 * D, rtol=0.02):
+            raise Problem(f"{case} your D is {d:.4g} = 2 D: the prefactor of lag^alpha is 2 D in one dimension.")
+        if not np.isclose(d, D, rtol=0.02):
+            raise Problem(f"{case} your D is {d:.4g}.")
+    return "Correct! Your fit recovers alpha, D and sigma of exact curves."
+
+
+def _wrong_sigma_means(factors, *, alpha=0.5, T=200, N=200, sigma=0.5, lags=range(1, 11), seed=0):
+    """Reference: mean corrected exponent when correcting with factor * sigma."""
+    x = simulate("fbm", T, alpha, N, rng=seed)
+    noisy = add_localization_noise(x, sigma, rng=seed + 1)
+    lags = np.asarray(list(lags))
+    return {f: float(np.nanmean(fit_alpha(noisy, lags, sigma=f * sigma))) for f in factors}
+
+
+@check
+def check_wrong_sigma(means, **protocol) -> CheckResult:
+    """Check the mean exponents fitted with a noise correction that uses a wrong sigma.
+
+    Parameters
+    ----------
+    means : dict
+        ``{factor: mean exponent}``: the mean over trajectories (NaN fits left out) of
+        ``ad.fit_alpha(noisy, lags, sigma=factor * sigma)``, for factors such as 0.5, 1, 1.5.
+    **protocol
+        The settings used: ``alpha``, ``T``, ``N``, ``sigma``, ``lags``, ``seed`` (defaults
+        0.5, 200, 200, 0.5, 1..10, 0): FBM simulated with ``rng=seed``, noise added with
+        ``ad.add_localization_noise(x, sigma, rng=seed + 1)``.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if every mean is within 0.01 of the reference computed with the same protocol.
+
+    See Also
+    --------
+    check_noise_correction : the correction itself.
+
+    Examples
+    --------
+    >>> import numpy as np, anomdiff as ad
+    >>> y = ad.add_localization_noise(ad.simulate("fbm", 200, 0.5, 200, rng=0), 0.5, rng=1)
+    >>> means = {f: np.nanmean(ad.fit_alpha(y, np.arange(1, 11), sigma=f * 0.5)) for f in (0.5, 1.5)}
+    >>> check_wrong_sigma(means).passed  # doctest: +ELLIPSIS
+    Correct! ...
+    True
+    """
+    if not isinstance(means, dict) or not means:
+        raise Problem(f"Expected a dict {{factor: mean exponent}}, e.g. {{0.5: ..., 1.5: ...}}; got {describe(means)}.")
+    factors = [as_number(f, "a factor") for f in means]
+    ref = _wrong_sigma_means(factors, **protocol)
+    lines = []
+    for f, value in zip(factors, means.values()):
+        v = as_number(value, f"your mean for factor {f:g}")
+        if not np.isfinite(v):
+            lines.append(f"factor {f:g}: NaN; use np.nanmean to leave out the NaN fits")
+        elif abs(v - ref[f]) > 0.01:
+            lines.append(f"factor {f:g}: you have {v:.3f}, the protocol gives {ref[f]:.3f}")
+    if lines:
+        raise Problem("Some means differ from the protocol's (same seeds?):\n  " + "\n  ".join(lines))
+    under = [f for f in factors if f < 1]
+    over = [f for f in factors if f > 1]
+    text = "Correct! "
+    if under:
+        text += f"Too small a sigma under-corrects: alpha stays low ({ref[under[0]]:.2f}). "
+    if over:
+        text += f"Too large a sigma over-corrects: alpha comes out high ({ref[over[-1]]:.2f})."
+    return text.strip()
 
 
 def _breakdown_sigma(sigmas, *, alpha=0.5, T=200, N=200, lags=range(1, 11), tol=0.1, seed=0):

@@ -877,3 +877,38 @@ def test_real_tracks(D, sigma, passes, words):
     pytest.importorskip("pandas")
     passed, message = run(checks.check_real_tracks, D, sigma)
     assert passed is passes and words in message, message
+
+
+def _fit3(lags, m):
+    from scipy.optimize import curve_fit
+
+    f = lambda l, a, D, s: 2 * D * l**a + 2 * s**2  # noqa: E731
+    return tuple(curve_fit(f, lags, m, p0=(1.0, 1.0, 0.1))[0])
+
+
+@pytest.mark.parametrize("func, words", [
+    (_fit3, None),
+    (lambda l, m: (lambda a, D, s: (a, D, s**2))(*_fit3(l, m)), "return the standard deviation"),
+    (lambda l, m: (lambda a, D, s: (a, 2 * D, s))(*_fit3(l, m)), "2 D"),
+    (lambda l, m: (lambda a, D, s: (D, a, s))(*_fit3(l, m)), "swapped"),
+    (lambda l, m: (np.polyfit(np.log(l), np.log(m), 1)[0], 1.0, 0.1), "not its log"),
+    (lambda l, m: (1.0, 1.0), "three numbers"),
+])
+def test_three_parameter_fit(func, words):
+    passed, message = run(checks.check_three_parameter_fit, func)
+    if words is None:
+        assert passed, message
+    else:
+        assert not passed and words in message, message
+
+
+def test_wrong_sigma():
+    ref = checks._wrong_sigma_means([0.5, 1.0, 1.5])
+    assert ref[0.5] < ref[1.0] < ref[1.5]  # under-correction low, over-correction high
+    passed, message = run(checks.check_wrong_sigma, ref)
+    assert passed and "over-corrects" in message, message
+    passed, message = run(checks.check_wrong_sigma, {0.5: ref[0.5] + 0.05})
+    assert not passed and "protocol gives" in message
+    for bad in (None, {}, [0.5], {0.5: None}):
+        passed, message = run(checks.check_wrong_sigma, bad)
+        assert not passed
