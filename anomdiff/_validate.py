@@ -65,7 +65,7 @@ def _as_float_array(item, name: str) -> np.ndarray:
     if arr.dtype.kind not in "iuf":
         what = {"b": "booleans", "c": "complex numbers"}.get(arr.dtype.kind, f"dtype {arr.dtype}")
         raise TypeError(f"{name}: expected real-valued positions, got {what}.")
-    return arr.astype(np.float64)
+    return np.asarray(arr, dtype=np.float64)  # no copy for float64 input
 
 
 def _ragged(trajs, name: str) -> np.ndarray:

@@ -83,9 +83,9 @@ def eb(trajs, lag):
     if np.isinf(s).any():  # differences of positions near the float64 limit
         s = x[:, lag:] * 0.5 - x[:, :-lag] * 0.5
     # EB is scale-free: rescale by a power of two (exact) so squares neither under- nor overflow.
-    big = np.nanmax(np.abs(s)) if ts.gaps else np.max(np.abs(s))
+    big = max(np.nanmax(s), -np.nanmin(s)) if ts.gaps else max(s.max(), -s.min())  # no copy
     if big > 0:
-        s = np.ldexp(s, -np.frexp(big)[1])
+        np.ldexp(s, -np.frexp(big)[1], out=s)
     if dim == 1:
         s = s[:, :, 0]
         np.square(s, out=s)
