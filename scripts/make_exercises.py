@@ -13,6 +13,9 @@
   becomes ``*Your answer here.*``.
 * In the first cell, a title ending in ``(solutions)`` loses that suffix, and launch links
   (``https://...solutions/NN_name.ipynb``) point to ``exercises/`` instead.
+* Comment lines that are nbval markers (``# NBVAL_CHECK_OUTPUT``, ``# NBVAL_IGNORE_OUTPUT``,
+  ``# NBVAL_SKIP``, ...) are removed from code cells: they steer the test suite's runs of
+  the solutions and mean nothing to a learner.
 * Outputs and execution counts are cleared; everything else (cell ids, metadata, other
   cells) is copied unchanged.
 
@@ -41,6 +44,7 @@ END = re.compile(r"^[ \t]*### END SOLUTION\b")
 HINT = re.compile(r"^[ \t]*# HINT:")
 MD_BEGIN = re.compile(r"^\s*<!-- BEGIN SOLUTION -->\s*$")
 MD_END = re.compile(r"^\s*<!-- END SOLUTION -->\s*$")
+NBVAL_MARKER = re.compile(r"^[ \t]*#[ \t]*NBVAL_[A-Z_]+[ \t]*$")
 TAG = "raises-exception"
 DEFAULT_TASK = "write your code here"
 
@@ -83,6 +87,15 @@ def strip_code(text: str, where: str = "cell") -> tuple[str, bool]:
     return "\n".join(out) + ("\n" if text.endswith("\n") else ""), True
 
 
+def strip_nbval_markers(text: str) -> str:
+    """Remove the comment lines that only steer nbval (``# NBVAL_CHECK_OUTPUT`` and the like)."""
+    lines = text.splitlines()
+    kept = [line for line in lines if not NBVAL_MARKER.match(line)]
+    if len(kept) == len(lines):
+        return text
+    return "\n".join(kept) + ("\n" if text.endswith("\n") and kept else "")
+
+
 def strip_markdown(text: str, where: str = "cell") -> str:
     if not any(MD_BEGIN.match(line) for line in text.splitlines()):
         if any(MD_END.match(line) for line in text.splitlines()):
@@ -123,7 +136,7 @@ def make_exercise(nb: dict, name: str = "notebook") -> dict:
         if i == 0:
             text = _header(text)
         if cell.get("cell_type") == "code":
-            text, found = strip_code(text, where)
+            text, found = strip_code(strip_nbval_markers(text), where)
             cell["outputs"] = []
             cell["execution_count"] = None
             if found:

@@ -68,7 +68,8 @@ def _checked(cell) -> bool:
 
 def test_solutions_exist():
     assert NOTEBOOKS == [f"{n}.ipynb" for n in (
-        "01_models", "02_measuring", "03_noise", "04_ergodicity", "05_ml_alpha", "06_ml_ergodic")]
+        "01_models", "02_measuring", "03_noise", "04_ergodicity", "05_ml_alpha", "06_ml_ergodic",
+        "07_own_data")]
 
 
 def test_exercises_in_sync_with_solutions():
@@ -120,6 +121,18 @@ def test_tool_replaces_blocks_and_keeps_the_rest():
     assert tool.dumps(ex).endswith("}\n") and tool.dumps(ex) == tool.dumps(json.loads(tool.dumps(ex)))
 
 
+def test_tool_strips_nbval_markers():
+    tool = _tool()
+    nb = {"cells": [{"cell_type": "code", "id": "a", "metadata": {}, "execution_count": None, "outputs": [],
+                     "source": ["# NBVAL_CHECK_OUTPUT\n", "x = 1  # NBVAL_ in a comment stays\n", "print(x)"]},
+                    {"cell_type": "code", "id": "b", "metadata": {}, "execution_count": None, "outputs": [],
+                     "source": ["  # NBVAL_IGNORE_OUTPUT\n", "y = 2\n"]}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    first, second = tool.make_exercise(nb)["cells"]
+    assert "".join(first["source"]) == "x = 1  # NBVAL_ in a comment stays\nprint(x)"
+    assert "".join(second["source"]) == "y = 2\n"
+
+
 def _committed_notebooks():
     try:
         out = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True,
@@ -157,14 +170,49 @@ def test_notebooks_are_book_pages(name):
             assert link in text and (ROOT / link[3:]).exists(), stem
 
 
+def _sections(cells):
+    """[(heading, [cells])] for each '## ' heading of a notebook (cells before the first: '')."""
+    out = [("", [])]
+    for cell in cells:
+        src = "".join(cell["source"])
+        head = next((l[3:].strip() for l in src.splitlines() if l.startswith("## ")), None)
+        if cell["cell_type"] == "markdown" and head is not None:
+            out.append((head, []))
+        out[-1][1].append(cell)
+    return out
+
+
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_every_exercise_is_followed_by_a_check(name):
+def test_every_exercise_has_a_stub_and_a_check(name):
+    """Each '## Exercise N.k' section that asks for code has a stub and a self-check after it.
+
+    Think exercises ('(think)' in the heading) ask for words: they need an answer cell, no check.
+    """
     nb = json.loads((EXERCISES / name).read_text(encoding="utf-8"))
-    cells = nb["cells"]
-    stubs = [i for i, c in enumerate(cells) if "raises-exception" in c["metadata"].get("tags", [])]
-    assert stubs
-    checks = [i for i in stubs if i + 1 < len(cells) and "check_" in "".join(cells[i + 1]["source"])]
-    assert len(checks) >= len(stubs) // 2, "most exercise cells should be followed by a check cell"
+    problems = []
+    exercises = [(h, cells) for h, cells in _sections(nb["cells"]) if h.startswith("Exercise ")]
+    assert exercises, f"{name}: no '## Exercise N.k: title' section"
+    for heading, cells in exercises:
+        stubs = [i for i, c in enumerate(cells) if "raises-exception" in c["metadata"].get("tags", [])]
+        checks = [i for i, c in enumerate(cells) if c["cell_type"] == "code" and "check_" in "".join(c["source"])]
+        if "(think)" in heading:
+            answers = [c for c in cells if c["cell_type"] == "markdown" and "*Your answer here.*" in "".join(c["source"])]
+            if not (answers or stubs):
+                problems.append(f"{heading}: no answer cell for the learner")
+            continue
+        if not stubs:
+            problems.append(f"{heading}: no exercise stub (raise NotImplementedError)")
+        elif not any(i > stubs[0] for i in checks):
+            problems.append(f"{heading}: no check_... cell after its first stub")
+    assert not problems, f"{name}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_exercises_carry_no_nbval_markers(name):
+    """# NBVAL_CHECK_OUTPUT and friends steer the tests of the solutions; learners never see them."""
+    nb = json.loads((EXERCISES / name).read_text(encoding="utf-8"))
+    marked = [i for i, c in enumerate(nb["cells"]) if "NBVAL_" in "".join(c["source"])]
+    assert not marked, f"exercises/{name}: cells {marked} carry nbval markers; run python scripts/make_exercises.py"
 
 
 def test_expected_outputs_match_marked_cells():
