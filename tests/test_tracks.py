@@ -176,3 +176,12 @@ def test_pandas_is_loaded_lazily_and_its_absence_named():
     out = _run("import sys; sys.modules['pandas'] = None\nimport anomdiff as ad\n"
                "try:\n    ad.tracks_from_dataframe\nexcept ImportError as e:\n    print(e)")
     assert 'pip install "anomdiff[data]"' in out.stdout, out.stderr
+
+
+@pytest.mark.parametrize("name", ["tracks_from_dataframe", "tracks_to_dataframe", "example_tracks"])
+def test_lazy_functions_have_complete_docstrings(name):
+    # Loaded lazily (pandas), so not in anomdiff.__all__ where test_docstrings looks.
+    validate = pytest.importorskip("numpydoc.validate").validate
+    errors = [e for e in validate(f"anomdiff.tracks.{name}")["errors"]
+              if e[0] in ("GL08", "PR01", "PR02", "RT01", "EX01", "SA01")]
+    assert not errors, errors
