@@ -328,3 +328,39 @@ def test_pages_need_no_widget_javascript(html_dir, toc_page):
     widget_js = [s for s in srcs if "jupyter-widgets" in s or "require.js" in s
                  or "require.min.js" in s]
     assert not widget_js, f"{toc_page}: loads widget JavaScript from a CDN: {widget_js}"
+
+
+# --------------------------------------------------------------------------- notation, captions
+def test_notation_page_is_built_with_a_glossary(html_dir, toc_pages):
+    """book/notation is in the toc and its HTML holds the symbol table and a Sphinx glossary."""
+    assert "book/notation" in toc_pages, "book/notation is not in _toc.yml"
+    body = article(page_soup(html_dir, "book/notation"))
+    assert body.select("table"), "notation page: no symbol table"
+    glossary = body.select_one("dl.glossary")
+    assert glossary is not None, "notation page: no glossary (```{glossary} directive)"
+    ids = {dt.get("id", "") for dt in glossary.select("dt")}
+    for term in ("EB", "TA-MSD", "CTRW", "FBM", "SBM", "ATTM", "CRB", "MAE", "CNN"):
+        assert f"term-{term}" in ids, f"glossary entry {term!r} missing; ids: {sorted(ids)[:40]}"
+
+
+def test_chapters_link_terms_to_the_glossary(html_dir, toc_pages):
+    """The chapters' {term} links resolve to entries of the notation page."""
+    linked = []
+    for page in toc_pages:
+        if not is_chapter(page):
+            continue
+        hrefs = [a.get("href", "") for a in article(page_soup(html_dir, page)).select("a.reference")]
+        if any(re.search(r"notation\.html#term-", h) for h in hrefs):
+            linked.append(page)
+    assert len(linked) >= 5, f"only {linked} link acronyms to the glossary ({{term}}`EB`)"
+
+
+def test_chapter_figures_have_numbered_captions(html_dir, chapter_page):
+    """Every chapter has figures with numbered captions ('Fig. N.k ...', myst-nb figure metadata)."""
+    body = article(page_soup(html_dir, chapter_page))
+    captions = [f.select_one("figcaption").get_text(" ", strip=True)
+                for f in body.select("figure") if f.select_one("figcaption")]
+    numbered = [c for c in captions if re.match(r"Fig\. \d+(\.\d+)*\s+\S", c)]
+    assert numbered, f"{chapter_page}: no figure with a numbered caption; captions: {captions}"
+    short = [c for c in numbered if len(c.split()) < 12]
+    assert not short, f"{chapter_page}: captions must say what to look at, these are too short: {short}"
