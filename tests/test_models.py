@@ -23,11 +23,6 @@ def _slope(t, y):
     return np.polyfit(np.log(t), np.log(y), 1)[0]
 
 
-def _theory_msd(model, t, alpha, dim=1):
-    # d-dimensional laws (COMMON.md): d times the 1-D law, except the Lévy walk (unit speed).
-    return theory.msd(model, t, alpha) * (1 if model == "lw" else dim)
-
-
 def _check_law(model, alpha, T, N, t_fit, seed, rel_sys=0.0, dim=1, **options):
     x = ad.simulate(model, T, alpha, N, rng=seed, dim=dim, **options)
     assert x.shape == ((N, T) if dim == 1 else (N, T, dim))
@@ -40,7 +35,7 @@ def _check_law(model, alpha, T, N, t_fit, seed, rel_sys=0.0, dim=1, **options):
     slope = _slope(t[lo:hi + 1], msd[lo:hi + 1])
     assert abs(slope - alpha) < 0.05, f"{model} alpha={alpha} dim={dim}: fitted exponent {slope:.3f}"
     check = np.unique(np.geomspace(max(lo // 10, 1), T - 1, 12).astype(int))
-    expected = _theory_msd(model, check, alpha, dim)
+    expected = theory.msd(model, check, alpha, dim=dim)
     allowed = Z * se[check] + rel_sys * expected
     assert np.all(np.abs(msd[check] - expected) <= allowed), (
         f"{model} alpha={alpha} dim={dim}: MSD/theory = {np.round(msd[check] / expected, 3)}"
@@ -111,7 +106,7 @@ def test_attm_msd_law_in_2d_quick():
     N, T, alpha = 4000, 1001, 0.75
     sq = np.sum(ad.simulate("attm", T, alpha, N, dim=2, rng=48) ** 2, axis=-1)
     t = np.array([100, 300, T - 1])
-    expected = _theory_msd("attm", t, alpha, 2)
+    expected = theory.msd("attm", t, alpha, dim=2)
     se = sq.std(axis=0)[t] / np.sqrt(N)
     assert np.all(np.abs(sq.mean(axis=0)[t] - expected) <= Z * se + 0.01 * expected)
 
@@ -266,6 +261,21 @@ def test_levy_walk_equilibrium_option():
     eq = ad.simulate("lw", 3, 1.5, N, rng=35)
     assert np.mean(np.abs(eq[:, 1]) < 1 - 1e-12) > 0.1
     np.testing.assert_array_equal(eq, ad.simulate("lw", 3, 1.5, N, rng=35, equilibrium=True))
+
+
+@pytest.mark.parametrize("dim", [1, 2])
+@pytest.mark.parametrize("alpha", [1.3, 1.8])
+def test_levy_walk_out_of_equilibrium_follows_its_law(alpha, dim):
+    # theory.msd(equilibrium=False) is an asymptotic series: compare from t = 10 on.
+    N, T = 4000, 1000
+    x = ad.simulate("lw", T, alpha, N, dim=dim, rng=36, equilibrium=False)
+    sq = (x**2).reshape(N, T, -1).sum(axis=-1)
+    t = np.array([10, 30, 100, 300, T - 1])
+    expected = theory.msd("lw", t, alpha, dim=dim, equilibrium=False)
+    se = sq.std(axis=0)[t] / np.sqrt(N)
+    assert np.all(np.abs(sq.mean(axis=0)[t] - expected) <= Z * se)
+    # ... below the equilibrium law (ultraweak ergodicity breaking: factor -> sigma - 1).
+    assert np.all(expected[2:] < theory.msd("lw", t[2:], alpha, dim=dim))
 
 
 def test_ergodic_models_beside_models():
