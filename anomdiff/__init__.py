@@ -12,7 +12,7 @@ submodules load on first use (``ad.ml``, ``ad.plotting``, ``ad.widgets``, ``ad.c
 
 import importlib
 
-from . import theory
+from . import displacements, theory
 from .datasets import add_localization_noise, create_dataset, ergodic_labels, normalize
 from .ergodicity import eb
 from .estimators import mle_alpha
@@ -25,7 +25,7 @@ __version__ = "0.2.0"
 __all__ = [
     "MODELS", "ERGODIC_MODELS", "simulate", "alpha_range", "create_dataset", "normalize",
     "add_localization_noise", "ergodic_labels", "tamsd", "eamsd", "teamsd", "fit_alpha", "mle_alpha",
-    "eb", "theory", "to_physical", "diffusivity_to_physical",
+    "eb", "theory", "displacements", "to_physical", "diffusivity_to_physical",
 ]
 
 # Submodules with optional dependencies (Keras, matplotlib, ipywidgets): loaded on first
