@@ -1,6 +1,7 @@
 """Matplotlib helpers shared by the chapters: log-log MSD plots with theory guide lines, EB(t).
 
 matplotlib is imported when a helper is called, not when :mod:`anomdiff` is imported.
+Every theory line comes from :mod:`anomdiff.theory`; nothing here holds a physical law.
 """
 
 from __future__ import annotations
@@ -22,7 +23,39 @@ def _axes(ax):
 
 
 def guide_line(ax, t, slope, through, **style):
-    """Draw ``c * t**slope`` passing through the point ``through = (t0, y0)``."""
+    """Draw the power law ``c * t**slope`` through a given point, as a guide to the eye.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Axes to draw on.
+    t : array_like
+        Abscissae of the line (times or lags, > 0 on log axes).
+    slope : float
+        Exponent of the power law (the slope on log-log axes).
+    through : tuple of float
+        A point ``(t0, y0)`` the line passes through; ``c = y0 / t0**slope``.
+    **style
+        Line properties passed to :meth:`matplotlib.axes.Axes.plot`; the default is a thin
+        gray dotted line.
+
+    Returns
+    -------
+    list of matplotlib.lines.Line2D
+        The line drawn, as returned by ``ax.plot``.
+
+    See Also
+    --------
+    loglog_msd : an MSD plot that draws a slope-1 guide with this function.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> lines = guide_line(ax, [1, 10, 100], -1.0, (1, 2.0), label="slope -1")
+    >>> float(lines[0].get_ydata()[-1])
+    0.02
+    """
     t = np.asarray(t, dtype=np.float64)
     t0, y0 = through
     kwargs = {"color": "gray", "lw": 1, "ls": ":"}
@@ -31,27 +64,43 @@ def guide_line(ax, t, slope, through, **style):
 
 
 def loglog_msd(t, msd, *, model=None, alpha=None, ax=None, label="simulation", color=None):
-    """Log-log MSD plot with the theory line of ``model`` at ``alpha`` and a slope-1 guide.
+    """Log-log MSD plot with the theory law of ``model`` at ``alpha`` and a slope-1 guide.
 
     Parameters
     ----------
-    t : array_like
-        Times or lags (> 0 are plotted).
-    msd : array_like
-        MSD values at ``t``.
-    model, alpha : optional
-        If both are given, :func:`anomdiff.theory.msd` is drawn (no fitted prefactor).
-    ax : matplotlib Axes, optional
+    t : array_like, shape (L,)
+        Times or lags; only points with ``t > 0`` and ``msd > 0`` are drawn.
+    msd : array_like, shape (L,)
+        MSD values at ``t`` (EA-MSD, TA-MSD or TEA-MSD).
+    model : str, optional
+        A model name of :data:`anomdiff.MODELS`. With ``alpha``, its ensemble MSD law
+        :func:`anomdiff.theory.msd` is drawn (no fitted prefactor).
+    alpha : float, optional
+        The anomalous exponent for the theory line.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made if None.
+    label : str, default "simulation"
+        Legend label of the data points.
+    color : str, optional
+        Color of the data points.
 
     Returns
     -------
-    matplotlib Axes
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    See Also
+    --------
+    anomdiff.theory.msd : the ensemble MSD laws.
+    guide_line : the slope-1 guide.
 
     Examples
     --------
     >>> import anomdiff as ad
     >>> x = ad.simulate("fbm", 200, 0.6, 50, rng=0)
     >>> ax = loglog_msd(range(200), ad.eamsd(x), model="fbm", alpha=0.6)
+    >>> ax.get_xscale()
+    'log'
     """
     ax = _axes(ax)
     t = np.asarray(t, dtype=np.float64)
@@ -70,20 +119,64 @@ def loglog_msd(t, msd, *, model=None, alpha=None, ax=None, label="simulation", c
     return ax
 
 
-def plot_eb(t, eb_values, *, alpha=None, ax=None, label="EB(t)", color=None):
-    """EB(t) against the cut length, with the CTRW limit ``theory.eb_ctrw(alpha)`` if given.
+def plot_eb(t, eb_values, *, model=None, alpha=None, lag=None, ax=None, label="EB(t)",
+            color=None):
+    """EB(t) against the cut length on log-log axes, with its theory and limit if asked.
+
+    Parameters
+    ----------
+    t : array_like, shape (L,)
+        Cut lengths (as returned by :func:`anomdiff.eb`).
+    eb_values : array_like, shape (L,)
+        EB at those lengths; values <= 0 or NaN are not drawn.
+    model : str, optional
+        A model of :data:`anomdiff.MODELS`. With ``alpha``, the limit
+        :func:`anomdiff.theory.eb_limit` is drawn (dashed, when it is not 0) and, if ``lag``
+        is given too, the finite-length theory :func:`anomdiff.theory.eb` (solid).
+    alpha : float, optional
+        The anomalous exponent for the theory lines.
+    lag : int, optional
+        The lag Δ at which ``eb_values`` were computed (needed for the finite-t theory).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made if None.
+    label : str, default "EB(t)"
+        Legend label of the measured curve.
+    color : str, optional
+        Color of the measured curve (default: the model's color, if a model is given).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    See Also
+    --------
+    anomdiff.eb : EB(t) of a set of trajectories for every cut length.
+    anomdiff.theory.eb : EB at finite length.
+    anomdiff.theory.eb_limit : its limit t -> infinity.
 
     Examples
     --------
     >>> import anomdiff as ad
     >>> t, e = ad.eb(ad.simulate("ctrw", 300, 0.5, 100, rng=0), 2)
-    >>> ax = plot_eb(t, e, alpha=0.5)
+    >>> ax = plot_eb(t, e, model="ctrw", alpha=0.5, lag=2)
+    >>> ax.get_yscale()
+    'log'
     """
     ax = _axes(ax)
-    ax.semilogx(t, eb_values, label=label, color=color)
-    if alpha is not None:
-        ax.axhline(float(theory.eb_ctrw(alpha)), color="k", ls="--", lw=1,
-                   label=rf"CTRW limit, $\alpha$ = {alpha:g}")
+    t = np.asarray(t, dtype=np.float64)
+    values = np.asarray(eb_values, dtype=np.float64)
+    if color is None and model is not None:
+        color = MODEL_COLORS.get(model)
+    keep = np.isfinite(values) & (values > 0)
+    ax.loglog(t[keep], values[keep], label=label, color=color)
+    if model is not None and alpha is not None:
+        if lag is not None:
+            ax.loglog(t, theory.eb(model, alpha, lag, t), "k-", lw=1,
+                      label=rf"theory.eb, $\alpha$ = {alpha:g}")
+        limit = float(theory.eb_limit(model, alpha))
+        if limit > 0:
+            ax.axhline(limit, color="k", ls="--", lw=1, label=f"limit {limit:.3g}")
     ax.set_xlabel("trajectory length t")
     ax.set_ylabel("EB")
     ax.legend(frameon=False, fontsize=8)

@@ -225,3 +225,79 @@ def test_alpha_slider_follows_the_model():
                 model_s.value, alpha_s.value = default
     if not checked:
         pytest.skip("no demo has both a model and an alpha slider")
+
+
+# --------------------------------------------------------------------------- chapter 4 physics
+def test_alpha_slider_ends_come_from_the_model_ranges():
+    """Slider ends are derived from ``alpha_range``: closed ends reached, open ends avoided."""
+    import anomdiff as ad
+    from anomdiff.models import admits
+
+    for model in ad.MODELS:
+        lo, hi = widgets.SLIDER_ALPHA[model]
+        low, high = ad.alpha_range(model)
+        assert admits(model, lo) and admits(model, hi), (model, lo, hi)
+        assert lo == (low if admits(model, low) else low + widgets.ALPHA_MARGIN)
+        assert hi == (high if admits(model, high) else high - widgets.ALPHA_MARGIN)
+
+
+def _line(ax, label_start):
+    lines = [ln for ln in ax.get_lines() if str(ln.get_label()).startswith(label_start)]
+    assert len(lines) == 1, f"expected one line labelled {label_start!r}, got {len(lines)}"
+    return lines[0]
+
+
+@pytest.mark.parametrize("model, alpha, lag", [("ctrw", 0.5, 1), ("fbm", 1.5, 5), ("sbm", 0.7, 2)])
+def test_eb_demo_draws_theory_eb(model, alpha, lag):
+    """The EB demo's theory and Brownian lines are ``theory.eb`` itself, for the chosen lag."""
+    import numpy as np
+
+    import anomdiff as ad
+
+    demo = widgets.explore_ergodicity(model=model, alpha=alpha, T=1000, lag=lag, show=False)
+    ax = demo.figure.axes[0]
+    theory_line = _line(ax, "theory.eb")
+    t = theory_line.get_xdata()
+    expected = ad.theory.eb(model, alpha, lag, t)
+    drawn = np.isfinite(theory_line.get_ydata())
+    if model == "ctrw":  # leading order: drawn only where the excess over the limit is small
+        trusted = expected - ad.theory.eb_limit(model, alpha) < widgets.CTRW_EB_TRUSTED_EXCESS
+        assert np.array_equal(drawn, trusted) and trusted.any()
+    else:
+        assert drawn.all()
+    np.testing.assert_allclose(theory_line.get_ydata()[drawn], expected[drawn])
+    brown = _line(ax, "Brownian")
+    np.testing.assert_allclose(brown.get_ydata(), ad.theory.eb("fbm", 1.0, lag, t))
+    assert f"lag Δ = {lag}" in ax.get_ylabel()
+
+
+def test_aged_teamsd_is_the_ageing_factor_of_the_ctrw():
+    """For Δ << T the CTRW's aged TEA-MSD is Λ(t_a/T) = (1 + t_a/T)^α − (t_a/T)^α times the
+    non-aged one (Schulz, Barkai & Metzler, PRL 110, 020602 (2013))."""
+    import numpy as np
+
+    alpha, T = 0.5, 10_000
+    base = widgets._aged_teamsd("ctrw", alpha, [1], 0, T)[0]
+    for t_a in (100, 1000, 10_000, 100_000):
+        z = t_a / T
+        ratio = widgets._aged_teamsd("ctrw", alpha, [1], t_a, T)[0] / base
+        assert ratio == pytest.approx((1 + z) ** alpha - z**alpha, rel=2e-3)
+    # FBM has stationary increments: no ageing at all
+    fbm = [widgets._aged_teamsd("fbm", 0.7, [1, 10], t_a, 1000) for t_a in (0, 10_000)]
+    np.testing.assert_allclose(fbm[0], fbm[1])
+
+
+@pytest.mark.parametrize("model, alpha", [("ctrw", 0.5), ("sbm", 0.5), ("sbm", 1.5)])
+def test_aged_teamsd_matches_simulation(model, alpha):
+    """Simulated by discarding t_a steps: the mean TA-MSD agrees with the theory within 4
+    standard errors of the mean over trajectories."""
+    import numpy as np
+
+    import anomdiff as ad
+
+    t_a, T, N = 1000, 500, 400
+    x = ad.simulate(model, t_a + T, alpha, N, rng=11)[:, t_a:]
+    m = ad.tamsd(x, [1, 10])
+    expected = widgets._aged_teamsd(model, alpha, [1, 10], t_a, T)
+    err = m.std(axis=0) / np.sqrt(N)
+    assert np.all(np.abs(m.mean(axis=0) - expected) < 4 * err), (m.mean(axis=0), expected, err)
