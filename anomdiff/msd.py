@@ -144,12 +144,13 @@ def _tamsd_parts(x: np.ndarray, lags: np.ndarray, gaps: bool):
     valid = ~np.isnan(x[:, :, 0])
     first = np.argmax(valid, axis=1)
     x = x - x[np.arange(N), first][:, None, :]
-    counts = _pair_counts(valid, lags)
     if lags.size <= 8:
+        counts = _pair_counts(valid, lags)
         sums = np.stack([_direct_sums(x, int(lag)) for lag in lags], axis=1)
     else:
-        sums = np.empty((N, lags.size))
+        counts, sums = np.empty((N, lags.size)), np.empty((N, lags.size))
         for b in _blocks(N, T * (dim + 2)):
+            counts[b] = _pair_counts(valid[b], lags)
             sums[b] = _fft_sums_gaps(x[b], valid[b], lags, counts[b])
     sums[counts == 0] = 0.0
     return sums, counts

@@ -119,6 +119,7 @@ def test_immobile_trajectories_give_nan_and_one_warning():
     assert issubclass(caught[0].category, RuntimeWarning)
 
 
+@pytest.mark.slow
 def test_eb_ctrw_converges_to_theory():
     limit = theory.eb_ctrw(0.5)
     x = ad.simulate("ctrw", 10_000, 0.5, 2000, rng=9)
