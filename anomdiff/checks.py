@@ -69,6 +69,9 @@ __all__ = [
     "check_breakdown",
     "check_eb",
     "check_convergence_time",
+    "check_eb_brownian",
+    "check_ergodicity_report",
+    "check_aged_teamsd",
     "check_ergodic_labels",
     "check_prepare_data",
     "check_alpha_model",
@@ -2170,3 +2173,205 @@ def check_real_tracks(D_real, sigma_real) -> CheckResult:
             f"reasonable estimators give ({Ds.min():.2g} to {Ds.max():.2g} µm²/s, "
             f"{1000 * sigmas.min():.0f} to {1000 * sigmas.max():.0f} nm): the estimates depend "
             "on which tracks you keep, a sign that the particles differ.")
+
+
+# ------------------------------------------------------------------ chapter 4: theory of EB, ageing
+
+
+def _eb_brownian_alternatives(lag, t):
+    """Typical wrong answers for the exact EB of sampled Brownian motion, with the reason."""
+    n = t - lag
+    return [
+        (4 * lag / (3 * t), "That is the continuum formula 4Δ/(3t), valid only for Δ >> 1. "
+         "Sampled windows share whole steps: build C_ij = max(Δ - |i - j|, 0) and use "
+         "EB = 2 sum C_ij^2 / (sum_i C_ii)^2."),
+        (float(theory.eb("fbm", 1.0, lag, t + lag)), "You used n = t windows; a trajectory of "
+         "t points has only n = t - Δ windows of lag Δ."),
+        (2 / n, "You kept only the diagonal of C (as if the windows were independent). "
+         "Overlapping windows share steps: C_ij = max(Δ - |i - j|, 0) off the diagonal too."),
+        (float(theory.eb("fbm", 1.0, lag, t)) / 2, "You forgot the factor 2: for a Gaussian "
+         "vector Var(sum y_i^2) = 2 tr(C^2), so EB = 2 sum C_ij^2 / (tr C)^2."),
+        (2 * (2 * lag**2 + 1) / (3 * lag * t), "That is the leading term 2(2Δ²+1)/(3Δt) with t "
+         "in place of the number of windows n = t - Δ; compute the exact sums over the "
+         "n x n matrix C instead."),
+    ]
+
+
+@check
+def check_eb_brownian(func) -> CheckResult:
+    """Check the exact EB of sampled Brownian motion against :func:`anomdiff.theory.eb`.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(lag, t) -> float``: EB of Brownian trajectories (unit steps) of ``t`` points
+        at lag ``lag``, from the covariance of the ``n = t - lag`` windows.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if the values match the exact theory at lags 1, 2 and 10.
+
+    See Also
+    --------
+    anomdiff.theory.eb : the reference, ``theory.eb("fbm", 1.0, lag, t)``.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> check_eb_brownian(lambda lag, t: ad.theory.eb("fbm", 1.0, lag, t)).passed
+    Correct! Your EB of sampled Brownian motion is exact at lags 1, 2 and 10.
+    True
+    """
+    for lag, t in [(1, 50), (2, 60), (10, 40), (10, 300)]:
+        expected = float(theory.eb("fbm", 1.0, lag, t))
+        got = as_number(call(func, lag, t),
+                        f"the value of eb_brownian({lag}, {t})")
+        if np.isclose(got, expected, rtol=1e-6):
+            continue
+        for value, why in _eb_brownian_alternatives(lag, t):
+            if np.isclose(got, value, rtol=1e-6):
+                raise Problem(f"eb_brownian({lag}, {t}) = {got:.5g}, expected {expected:.5g}. {why}")
+        raise Problem(f"eb_brownian({lag}, {t}) = {got:.5g}, expected {expected:.5g}. With "
+                      f"n = t - Δ windows and C_ij = max(Δ - |i - j|, 0) (an n x n matrix), "
+                      "EB = 2 * np.sum(C**2) / np.trace(C)**2.")
+    return "Correct! Your EB of sampled Brownian motion is exact at lags 1, 2 and 10."
+
+
+def _ergodicity_report(x, lag):
+    """Reference: (EB at the full length, TEA-MSD(lag) / EA-MSD(lag))."""
+    return float(eb(x, lag)[1][-1]), float(teamsd(x, [lag])[0] / eamsd(x)[lag])
+
+
+@check
+def check_ergodicity_report(func) -> CheckResult:
+    """Check a function that reports EB at the full length and the TEA-MSD / EA-MSD ratio.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(trajs, lag) -> (eb_T, ratio)``: EB of the set at its full length T and lag
+        ``lag``, and the TEA-MSD at ``lag`` divided by the EA-MSD at time ``lag``.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if both numbers match the library's on fresh SBM and FBM sets.
+
+    See Also
+    --------
+    anomdiff.eb, anomdiff.teamsd, anomdiff.eamsd : the references.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> def report(x, lag):
+    ...     return ad.eb(x, lag)[1][-1], ad.teamsd(x, [lag])[0] / ad.eamsd(x)[lag]
+    >>> check_ergodicity_report(report).passed
+    Correct! Both numbers match: EB at the full length and TEA-MSD / EA-MSD.
+    True
+    """
+    for model, lag in [("sbm", 5), ("fbm", 3)]:
+        x = _offset(simulate(model, 120, 0.5, 40, rng=31), 7)
+        eb_T, ratio = _ergodicity_report(x, lag)
+        got = call(func, x.copy(), lag)
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            raise Problem(f"Return a pair (eb_T, ratio); you returned {describe(got)}.")
+        got_eb = as_number(got[0], "eb_T (the first number)")
+        got_ratio = as_number(got[1], "ratio (the second number)")
+        curve = eb(x, lag)[1]
+        where = f" (on {model.upper()} trajectories, lag {lag})"
+        if not np.isclose(got_eb, eb_T, rtol=1e-6):
+            if np.isclose(got_eb, eb_T + 1, rtol=1e-6):
+                raise Problem("eb_T is EB + 1: EB = <m^2> / <m>^2 - 1." + where)
+            if np.isclose(got_eb, curve[0], rtol=1e-6) or np.isclose(got_eb, curve.mean(), rtol=1e-6):
+                raise Problem("eb_T is not EB at the full length: take the last value of the "
+                              "EB(t) curve (t = T)." + where)
+            raise Problem(f"eb_T = {got_eb:.5g}, expected {eb_T:.5g}: EB at the full length "
+                          "is the last value of your eb_curve(trajs, lag)." + where)
+        if not np.isclose(got_ratio, ratio, rtol=1e-6):
+            ea = eamsd(x)
+            tea = teamsd(x, [lag])[0]
+            if np.isclose(got_ratio, 1 / ratio, rtol=1e-6):
+                raise Problem("Your ratio is upside down: TEA-MSD divided by EA-MSD." + where)
+            if np.isclose(got_ratio, tea / ea[lag - 1], rtol=1e-6) or np.isclose(
+                    got_ratio, tea / ea[lag + 1], rtol=1e-6):
+                raise Problem("The EA-MSD is taken at the wrong time: eamsd(x)[lag] is time "
+                              "lag, because index 0 is t = 0." + where)
+            raise Problem(f"ratio = {got_ratio:.5g}, expected {ratio:.5g}: divide "
+                          "ad.teamsd(trajs, [lag])[0] by ad.eamsd(trajs)[lag]." + where)
+    return "Correct! Both numbers match: EB at the full length and TEA-MSD / EA-MSD."
+
+
+def _aged_teamsd(alpha, lag, t_a, T):
+    """Reference: exact TEA-MSD of a CTRW measured on the T points t_a .. t_a + T - 1."""
+    M = theory.msd("ctrw", np.arange(t_a, t_a + T, dtype=np.float64), alpha)
+    return float(np.mean(M[lag:] - M[:-lag]))
+
+
+@check
+def check_aged_teamsd(func) -> CheckResult:
+    """Check the exact TEA-MSD of an aged CTRW against the sum of EA-MSD differences.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(alpha, lag, t_a, T) -> float``: the TEA-MSD at ``lag`` of a CTRW whose
+        measurement of ``T`` points starts ``t_a`` steps after the process started.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if it matches the exact sum at several ages, lags and exponents.
+
+    See Also
+    --------
+    anomdiff.theory.msd : the CTRW's EA-MSD, t**alpha / Gamma(1 + alpha).
+
+    Notes
+    -----
+    Uncorrelated zero-mean increments give <(x_b - x_a)^2> = M(b) - M(a); for lag << T
+    the result is Lambda(t_a/T) = (1 + t_a/T)**alpha - (t_a/T)**alpha times its t_a = 0
+    value [1]_.
+
+    References
+    ----------
+    .. [1] J. H. P. Schulz, E. Barkai, R. Metzler, Phys. Rev. Lett. 110, 020602 (2013),
+       doi:10.1103/PhysRevLett.110.020602.
+
+    Examples
+    --------
+    >>> import numpy as np, anomdiff as ad
+    >>> def aged(alpha, lag, t_a, T):
+    ...     M = ad.theory.msd("ctrw", np.arange(t_a, t_a + T), alpha)
+    ...     return np.mean(M[lag:] - M[:-lag])
+    >>> check_aged_teamsd(aged).passed
+    Correct! Your aged TEA-MSD is exact, at every age and lag tried.
+    True
+    """
+    for alpha, lag, t_a, T in [(0.5, 1, 1000, 1000), (0.3, 50, 100, 200), (0.7, 10, 0, 500),
+                               (0.5, 100, 5000, 400)]:
+        expected = _aged_teamsd(alpha, lag, t_a, T)
+        args = f"aged_teamsd({alpha}, {lag}, {t_a}, {T})"
+        got = as_number(call(func, alpha, lag, t_a, T),
+                        f"the value of {args}")
+        if np.isclose(got, expected, rtol=1e-6):
+            continue
+        M = theory.msd("ctrw", np.arange(0, t_a + T + 1, dtype=np.float64), alpha)
+        z = t_a / T
+        young = _aged_teamsd(alpha, lag, 0, T)
+        alternatives = [
+            (young, "You ignored t_a: the windows start at t_a + i, not at i."),
+            (M[t_a + lag] - M[t_a], "That is a single window, M(t_a + Δ) - M(t_a); average "
+             "M(t_a + i + Δ) - M(t_a + i) over all T - Δ windows i."),
+            (expected * (T - lag) / T, "You divided by T; there are T - Δ windows."),
+            (young * ((1 + z) ** alpha - z**alpha), "That is the scaling form Λ(t_a/T) times "
+             "the non-aged value, valid only for Δ << T; the exercise asks for the exact sum."),
+            (M[t_a + lag], "That is the EA-MSD at t_a + Δ, not a sum of differences."),
+        ]
+        for value, why in alternatives:
+            if np.isclose(got, value, rtol=1e-6):
+                raise Problem(f"{args} = {got:.5g}, expected {expected:.5g}. {why}")
+        raise Problem(f"{args} = {got:.5g}, expected {expected:.5g}. Take M at the measured "
+                      "times t_a .. t_a + T - 1 and average M[lag:] - M[:-lag].")
+    return "Correct! Your aged TEA-MSD is exact, at every age and lag tried."

@@ -46,6 +46,10 @@ FUNCTION_CHECKS = {
     "check_noise_correction": lambda x, lags, s: ad.fit_alpha(x, lags, sigma=s),
     "check_eb": lambda x, lag: ad.eb(x, lag)[1],
     "check_convergence_time": checks._convergence_time,
+    "check_eb_brownian": lambda lag, t: ad.theory.eb("fbm", 1.0, lag, t),
+    "check_ergodicity_report": lambda x, lag: (
+        ad.eb(x, lag)[1][-1], ad.teamsd(x, [lag])[0] / ad.eamsd(x)[lag]),
+    "check_aged_teamsd": checks._aged_teamsd,
     "check_ergodic_labels": lambda m, a: (np.isin(m, [2, 3]) | (np.asarray(a) == 1)).astype(int),
     "check_tamsd_loop": lambda x, lag: float(np.mean((x[lag:] - x[:-lag]) ** 2)),
     "check_step_variance": lambda model, t, a: (
@@ -912,3 +916,85 @@ def test_wrong_sigma():
     for bad in (None, {}, [0.5], {0.5: None}):
         passed, message = run(checks.check_wrong_sigma, bad)
         assert not passed
+
+
+# ------------------------------------------------------------------ chapter 4: EB theory, ageing
+def _brownian_matrix(lag, t, n=None):
+    n = t - lag if n is None else n
+    i = np.arange(n)
+    return np.maximum(lag - np.abs(i[:, None] - i[None, :]), 0).astype(float)
+
+
+@pytest.mark.parametrize("func, words", [
+    (lambda lag, t: 2 * np.sum(_brownian_matrix(lag, t) ** 2) / np.trace(_brownian_matrix(lag, t)) ** 2,
+     None),
+    (lambda lag, t: 4 * lag / (3 * t), "continuum formula"),
+    (lambda lag, t: np.sum(_brownian_matrix(lag, t) ** 2) / np.trace(_brownian_matrix(lag, t)) ** 2,
+     "factor 2"),
+    (lambda lag, t: 2 * np.sum(_brownian_matrix(lag, t, t) ** 2) / np.trace(_brownian_matrix(lag, t, t)) ** 2,
+     "n = t - Δ windows"),
+    (lambda lag, t: 2 / (t - lag) if lag > 1 else 2 / (t - 1), "only the diagonal"),
+])
+def test_eb_brownian(func, words):
+    passed, message = run(checks.check_eb_brownian, func)
+    if words is None:
+        assert passed, message
+    else:
+        assert not passed and words in message, message
+
+
+def _report(x, lag):
+    return ad.eb(x, lag)[1][-1], ad.teamsd(x, [lag])[0] / ad.eamsd(x)[lag]
+
+
+@pytest.mark.parametrize("func, words", [
+    (_report, None),
+    (lambda x, lag: (_report(x, lag)[0] + 1, _report(x, lag)[1]), "EB + 1"),
+    (lambda x, lag: (ad.eb(x, lag)[1][0], _report(x, lag)[1]), "full length"),
+    (lambda x, lag: (_report(x, lag)[0], 1 / _report(x, lag)[1]), "upside down"),
+    (lambda x, lag: (_report(x, lag)[0], ad.teamsd(x, [lag])[0] / ad.eamsd(x)[lag - 1]),
+     "wrong time"),
+    (lambda x, lag: _report(x, lag)[0], "pair"),
+])
+def test_ergodicity_report(func, words):
+    passed, message = run(checks.check_ergodicity_report, func)
+    if words is None:
+        assert passed, message
+    else:
+        assert not passed and words in message, message
+
+
+def _aged(alpha, lag, t_a, T):
+    M = ad.theory.msd("ctrw", np.arange(t_a, t_a + T, dtype=float), alpha)
+    return float(np.mean(M[lag:] - M[:-lag]))
+
+
+@pytest.mark.parametrize("func, words", [
+    (_aged, None),
+    (lambda a, lag, t_a, T: _aged(a, lag, 0, T), "ignored t_a"),
+    (lambda a, lag, t_a, T: _aged(a, lag, t_a, T) * (T - lag) / T, "divided by T"),
+    (lambda a, lag, t_a, T: _aged(a, lag, 0, T) * ((1 + t_a / T) ** a - (t_a / T) ** a),
+     "scaling form"),
+    (lambda a, lag, t_a, T: float(ad.theory.msd("ctrw", t_a + lag, a) - ad.theory.msd("ctrw", t_a, a)),
+     "single window"),
+])
+def test_aged_teamsd(func, words):
+    passed, message = run(checks.check_aged_teamsd, func)
+    if words is None:
+        assert passed, message
+    else:
+        assert not passed and words in message, message
+
+
+def test_aged_teamsd_reference_is_the_ageing_factor_and_the_simulation():
+    """The reference is Lambda(t_a/T) times the non-aged value for lag << T (Schulz, Barkai &
+    Metzler 2013) and agrees with aged CTRW walks (t_a steps discarded) within 4 standard
+    errors."""
+    a, T = 0.5, 2000
+    for t_a in (200, 2000, 20_000):
+        z = t_a / T
+        assert checks._aged_teamsd(a, 1, t_a, T) / checks._aged_teamsd(a, 1, 0, T) == \
+            pytest.approx((1 + z) ** a - z**a, rel=2e-3)
+    t_a, T, N = 1000, 500, 600
+    m = ad.tamsd(ad.simulate("ctrw", t_a + T, a, N, rng=3)[:, t_a:], [1])[:, 0]
+    assert abs(m.mean() - checks._aged_teamsd(a, 1, t_a, T)) < 4 * m.std() / np.sqrt(N)
