@@ -2151,14 +2151,14 @@ def check_real_tracks(D_real, sigma_real) -> CheckResult:
             (1 / 0.16**2, "in pixels²/s: convert positions to µm (× 0.16) first"),
             (0.00748, "per frame, not per second: lag times are lags × 0.00748 s"),
             (1e-3, "per millisecond: use seconds"),
-            (2.0, "a factor 2 too large: in 2-D the MSD is 4 D τ (2 d D τ with d = 2)"),
+            (2.0, "a factor 2 too large: in 2-D the MSD is 4 D t at lag time t (2 d D t with d = 2)"),
             (4.0, "a factor 4 too large: D is the slope of the MSD divided by 4 in 2-D"),
         ]:
             if 0.5 < D / (mid * factor) < 2:
                 raise Problem(f"D_real = {D:.4g} looks {why}.")
         raise Problem(f"D_real = {D:.4g} µm²/s is outside the range reasonable estimators give "
-                      f"({lo:.2g} to {hi:.2g} µm²/s). Fit 4 D τ + 4 σ² to the mean TA-MSD at lags "
-                      "1-4 (τ in s, positions in µm).")
+                      f"({lo:.2g} to {hi:.2g} µm²/s). Fit 4 D t + 4 σ² to the mean TA-MSD at lags "
+                      "1-4 (lag time t = lag × 0.00748 s, positions in µm).")
     lo, hi = sigmas.min() / 1.6, sigmas.max() * 1.6
     if not lo <= s <= hi:
         mid = float(np.median(sigmas))
