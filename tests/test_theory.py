@@ -189,3 +189,216 @@ def test_is_ergodic_labels():
     assert theory.is_ergodic("fbm") and theory.is_ergodic("lw")
     assert not theory.is_ergodic("ctrw") and not theory.is_ergodic("sbm", 0.5)
     assert all(theory.is_ergodic(m, 1.0) for m in ad.MODELS)
+
+
+# ---------------------------------------------------------------- CTRW, leading order
+
+
+def _ctrw_bias_bound(alpha, lag, t, tau0):
+    """The documented size of the neglected terms: (X + Y + Z)**2."""
+    excess = theory.eb("ctrw", alpha, lag, t, tau0=tau0) - theory.eb_limit("ctrw", alpha)
+    return excess**2
+
+
+def _check_ctrw(alpha, tau0, T, N, lags, ts, seed, resolves=False):
+    x = ad.simulate("ctrw", T, alpha, N, tau0=tau0, rng=seed)
+    for lag in lags:
+        sim, se = _eb_with_se(x, lag, ts)
+        expected = theory.eb("ctrw", alpha, lag, ts, tau0=tau0)
+        tol = Z * se + _ctrw_bias_bound(alpha, lag, ts, tau0)
+        assert np.all(np.abs(sim - expected) < tol), (alpha, tau0, lag, sim, se, expected, tol)
+        if resolves:  # the finite-t terms matter: the bare limit is further off than tol
+            limit = theory.eb_limit("ctrw", alpha)
+            assert np.all(expected - limit > tol), (expected, limit, tol)
+
+
+def test_ctrw_eb_leading_order_quick():
+    _check_ctrw(0.5, 1.0, 1000, 4000, [2], np.array([1000]), seed=3, resolves=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "alpha, tau0, T, N, ts",
+    [(0.3, 1.0, 10_000, 4000, [10_000]),  # at t = 1000 the bias bound (X+Y+Z)^2 exceeds 1
+     (0.5, 0.01, 10_000, 8000, [1000, 10_000]),
+     (0.8, 1.0, 3000, 8000, [1000, 3000])],
+)
+def test_ctrw_eb_leading_order_against_simulation(alpha, tau0, T, N, ts):
+    _check_ctrw(alpha, tau0, T, N, [1, 5], np.array(ts), seed=int(10 * alpha))
+
+
+def test_ctrw_eb_reduces_to_brownian_at_alpha_one():
+    # alpha = 1: X is the Brownian 2(2Δ²+1)/(3Δt), Y = 0, Z = 3 tau0 / t (Poisson counts)
+    t = np.array([100, 1000])
+    for lag in (1, 4):
+        expected = 2 * (2 * lag**2 + 1) / (3 * lag * t) + 3 * 0.5 / t
+        np.testing.assert_allclose(theory.eb("ctrw", 1.0, lag, t, tau0=0.5), expected, rtol=1e-12)
+
+
+def test_ctrw_eb_issue_values():
+    # the expansion quoted in the issue (alpha = 0.5, lag 2, tau0 = 0.01)
+    got = theory.eb("ctrw", 0.5, 2, [100, 1000, 10_000], tau0=0.01)
+    np.testing.assert_allclose(got, [0.976, 0.699, 0.611], atol=1e-3)
+
+
+# ---------------------------------------------------------------- ATTM and Lévy walk
+
+
+def _attm_theta(alpha, times, N, rng):
+    """Operational time Theta(t) = 2 int_0^t D ds of N ATTM walks at the given times."""
+    from anomdiff.models import _mittag_leffler_times
+
+    theta = np.zeros((N, times.size))
+    clock = np.zeros(N)
+    active = np.arange(N)
+    while active.size:
+        tau = _mittag_leffler_times(alpha, (active.size, 128), rng)
+        start = clock[active, None] + np.cumsum(tau, axis=1) - tau
+        end = start + tau
+        rate = 2.0 / (1.0 + tau) ** 2  # 2 D with D = (1 + tau)^-2
+        for j, t in enumerate(times):
+            inside = np.clip(np.minimum(end, t) - start, 0.0, None)
+            theta[active, j] += np.sum(rate * inside, axis=1)
+        clock[active] = end[:, -1]
+        active = active[clock[active] < times[-1]]
+    return theta
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("alpha", [0.3, 0.5])
+def test_attm_eb_limit_is_the_ctrw_value(alpha):
+    # Var Theta / <Theta>^2 (the EB of the TA-MSD for lag << t) at t = 10^3..10^7,
+    # extrapolated as L + c / m(t) (the excess decays as 1/m(t), m = t^a / Gamma(1+a)):
+    # L must be the CTRW limit within 4 block standard errors.
+    rng = np.random.default_rng(int(100 * alpha))
+    times = np.array([1e3, 1e4, 1e5, 1e6, 1e7])
+    theta = _attm_theta(alpha, times, 8000, rng)
+    m = times**alpha / float(theory.gamma_fn(1 + alpha))
+
+    def extrapolate(th):
+        eb = th.var(axis=0) / th.mean(axis=0) ** 2
+        return np.polyfit(1 / m, eb, 1)[1]
+
+    full = extrapolate(theta)
+    blocks = [extrapolate(b) for b in np.array_split(theta, BLOCKS)]
+    se = np.std(blocks, ddof=1) / np.sqrt(BLOCKS)
+    assert abs(full - theory.eb_limit("attm", alpha)) < Z * se, (full, se)
+
+
+def test_attm_and_lw_eb_measured_trends():
+    # ATTM: above its limit and falling; Lévy walk: EB -> 0
+    x = ad.simulate("attm", 2000, 0.5, 2000, rng=5)
+    _, e = ad.eb(x, 1)
+    assert e[98] > e[998] > e[1998] > theory.eb_limit("attm", 0.5)
+    x = ad.simulate("lw", 2000, 1.5, 1000, rng=6)
+    _, e = ad.eb(x, 1)
+    assert e[98] > e[1998] and e[1998] < 0.2
+
+
+@pytest.mark.parametrize("alpha", [1.1, 1.5, 1.9, 1.95])
+def test_lw_non_equilibrium_msd_against_simulation(alpha):
+    # the large-t series of theory.msd(..., equilibrium=False) within 4 SE + 3 % for t >= 10
+    x = ad.simulate("lw", 1000, alpha, 5000, equilibrium=False, rng=int(100 * alpha))
+    t = np.array([10, 100, 999])
+    sq = x[:, t] ** 2
+    sim, se = sq.mean(axis=0), sq.std(axis=0) / np.sqrt(len(x))
+    expected = theory.msd("lw", t, alpha, equilibrium=False)
+    assert np.all(np.abs(sim - expected) < Z * se + 0.03 * expected), (sim / expected, se / sim)
+    assert theory.msd("lw", 0.5, alpha, equilibrium=False) == 0.25  # still in the first flight
+
+
+@pytest.mark.slow
+def test_lw_ultraweak_ergodicity_breaking():
+    # EA-MSD(Δ) / <TA-MSD(Δ)> -> sigma - 1 for 1 << Δ << t. At finite Δ and t, the theory
+    # ratio is msd(equilibrium=False) / TA-MSD, and the TA-MSD is the equilibrium MSD up to
+    # windows at small ages (relative ~ (Δ/t)^(sigma-1)); check the EA part exactly and the
+    # product within that.
+    alpha, lag, T = 1.5, 30, 10_000
+    x = ad.simulate("lw", T, alpha, 2000, equilibrium=False, rng=11)
+    ta = ad.teamsd(x, [lag])[0]
+    eq = theory.msd("lw", lag, alpha)
+    assert abs(ta / eq - 1) < 2 * (lag / T) ** (2 - alpha)  # sigma - 1 = 2 - alpha
+    ratio = theory.msd("lw", lag, alpha, equilibrium=False) / eq
+    assert ratio == pytest.approx(theory.lw_ergodicity_ratio(alpha), abs=0.15)
+    assert theory.msd("lw", 1e6, alpha, equilibrium=False) / theory.msd("lw", 1e6, alpha) == pytest.approx(
+        theory.lw_ergodicity_ratio(alpha), abs=0.01)
+
+
+# ---------------------------------------------------------------- MSD laws, d dimensions
+
+
+@pytest.mark.parametrize("model, alpha", [("fbm", 0.7), ("sbm", 1.3), ("ctrw", 0.6), ("lw", 1.5)])
+@pytest.mark.parametrize("dim", [2, 3])
+def test_msd_in_d_dimensions_against_simulation(model, alpha, dim):
+    x = ad.simulate(model, 200, alpha, 3000, dim=dim, rng=dim)
+    t = np.array([10, 50, 199])
+    sq = np.sum(x[:, t] ** 2, axis=-1)
+    sim, se = sq.mean(axis=0), sq.std(axis=0) / np.sqrt(len(x))
+    expected = theory.msd(model, t, alpha, dim=dim)
+    assert np.all(np.abs(sim - expected) < 5 * se), (sim, se, expected)
+
+
+def test_msd_dimension_rule():
+    for model in ("fbm", "sbm", "ctrw", "attm"):
+        a = 0.5
+        assert theory.msd(model, 10.0, a, dim=3) == pytest.approx(3 * theory.msd(model, 10.0, a))
+    assert theory.msd("lw", 10.0, 1.5, dim=3) == theory.msd("lw", 10.0, 1.5)
+
+
+def test_lw_msd_edges():
+    t = np.array([0.5, 10.0, 1000.0])
+    near = theory.msd("lw", t, 1 + 2.0**-52)
+    np.testing.assert_allclose(near, theory.msd("lw", t, 1 + 1e-6), rtol=1e-5)
+    assert theory.msd("lw", 1e-16, 1.0) == pytest.approx(1e-32, rel=1e-9)
+    assert np.all(theory.msd("lw", np.geomspace(1e-12, 1e4, 50), 1.0) > 0)
+    assert theory.msd("lw", 3.0, 2.0) == 9.0
+    with pytest.raises(ValueError, match="equilibrium"):
+        theory.msd("lw", 10.0, 1.99, equilibrium=False)
+
+
+# ---------------------------------------------------------------- Cramér-Rao bound
+
+
+def test_fbm_crlb_near_two_and_long():
+    near = theory.fbm_crlb(np.nextafter(2, 0), 100)
+    assert 0 < near < 1e-14
+    # linear in 2 - alpha near 2
+    a, b = theory.fbm_crlb(2 - 1e-4, 100), theory.fbm_crlb(2 - 1e-5, 100)
+    assert a / b == pytest.approx(10, rel=1e-3)
+    with pytest.raises(ValueError, match="T"):
+        theory.fbm_crlb(0.5, theory.FBM_CRLB_MAX_T + 1)
+
+
+def test_fbm_crlb_matches_dense_formula():
+    from scipy.linalg import cho_factor, cho_solve, toeplitz
+
+    for alpha, T in [(0.4, 50), (1.5, 120)]:
+        k = np.arange(T - 1, dtype=float)
+        cov = toeplitz(theory.fgn_autocovariance(k, alpha))
+        h = 1e-6
+        dcov = (toeplitz(theory.fgn_autocovariance(k, alpha + h))
+                - toeplitz(theory.fgn_autocovariance(k, alpha - h))) / (2 * h)
+        a = cho_solve(cho_factor(cov), dcov)
+        info = 0.5 * np.sum(a * a.T) - np.trace(a) ** 2 / (2 * (T - 1))
+        assert theory.fbm_crlb(alpha, T) == pytest.approx(1 / np.sqrt(info), rel=1e-6)
+
+
+def test_fgn_autocovariance_is_accurate_at_large_separations():
+    # the binomial series against the exact value k**alpha [ (1+u)^a - 2 + (1-u)^a ] / 2
+    # computed in extended precision
+    k = np.array([11.0, 100.0, 1e4, 1e7])
+    for alpha in (0.3, 1.0, 1.7):
+        exact = [float(0.5 * (np.longdouble(v + 1) ** alpha - 2 * np.longdouble(v) ** alpha
+                              + np.longdouble(v - 1) ** alpha)) for v in k[:2]]
+        np.testing.assert_allclose(theory.fgn_autocovariance(k[:2], alpha), exact, rtol=1e-9, atol=1e-300)
+        asym = 0.5 * alpha * (alpha - 1) * k[2:] ** (alpha - 2)  # leading term
+        np.testing.assert_allclose(theory.fgn_autocovariance(k[2:], alpha), asym, rtol=1e-6, atol=1e-300)
+
+
+def test_import_does_not_load_scipy_integrate():
+    import subprocess
+    import sys
+
+    code = "import sys, anomdiff; print('scipy.integrate' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
