@@ -45,24 +45,27 @@ def _direct_sums(x: np.ndarray, lag: int) -> np.ndarray:
 
 
 def _fft_sums_gapless(x: np.ndarray, lags: np.ndarray) -> np.ndarray:
-    """sum_t (x_{t+lag} - x_t)^2 for rows x (R, T) without gaps, by FFT, with exact fallbacks."""
-    R, T = x.shape
+    """sum_t |x_{t+lag} - x_t|^2 for gapless rows x, (R, T) or (R, T, d), by FFT, with exact fallbacks."""
+    R, T = x.shape[:2]
     # Rows arrive shifted to start at 0, so a constant row is all zeros and stays so here.
     xc = x - x.mean(axis=1, keepdims=True)
-    sq = xc * xc
+    sq = xc * xc if x.ndim == 2 else np.einsum("rtk,rtk->rt", xc, xc)
     csum = np.concatenate([np.zeros((R, 1)), np.cumsum(sq, axis=1)], axis=1)
     size = scipy.fft.next_fast_len(2 * T, real=True)
     f = scipy.fft.rfft(xc, n=size, axis=1, workers=-1)
-    acf = scipy.fft.irfft(f.real**2 + f.imag**2, n=size, axis=1, workers=-1)[:, lags]
-    head = csum[:, T - lags]  # sum_{t < T-lag} x_t^2
-    tail = csum[:, T:T + 1] - csum[:, lags]  # sum_{t >= lag} x_t^2
+    power = f.real**2 + f.imag**2
+    if x.ndim == 3:
+        power = power.sum(axis=2)  # one inverse FFT for all d components
+    acf = scipy.fft.irfft(power, n=size, axis=1, workers=-1)[:, lags]
+    head = csum[:, T - lags]  # sum_{t < T-lag} |x_t|^2
+    tail = csum[:, T:T + 1] - csum[:, lags]  # sum_{t >= lag} |x_t|^2
     sums = head + tail - 2 * acf
-    # Rounding error of the FFT path is about eps * log2(size) * sum(x^2) per row.
+    # Rounding error of the FFT path is about eps * log2(size) * sum(|x|^2) per row.
     err = 64 * _EPS * np.log2(size) * csum[:, T:T + 1]
     suspect = ~(err <= _FFT_REL_TOL * np.abs(sums))  # also catches inf/NaN from overflow
     for j in np.flatnonzero(suspect.any(axis=0)):
         rows = np.flatnonzero(suspect[:, j])
-        sums[rows, j] = _direct_sums(x[rows, :, None], int(lags[j]))
+        sums[rows, j] = _direct_sums(x[rows] if x.ndim == 3 else x[rows, :, None], int(lags[j]))
     return sums
 
 
@@ -133,13 +136,10 @@ def _tamsd_parts(x: np.ndarray, lags: np.ndarray, gaps: bool):
         if lags.size <= 8:
             sums = np.stack([_direct_sums(x, int(lag)) for lag in lags], axis=1)
             return sums, counts
-        # One 1-D FFT problem per component: rows (N d, T), summed over components after.
-        rows = x[:, :, 0] if dim == 1 else np.ascontiguousarray(x.transpose(0, 2, 1)).reshape(N * dim, T)
-        sums = np.empty((rows.shape[0], lags.size))
-        for b in _blocks(rows.shape[0], T):
+        rows = x[:, :, 0] if dim == 1 else x  # 1-D as (N, T): results as before, bit for bit
+        sums = np.empty((N, lags.size))
+        for b in _blocks(N, T * dim):
             sums[b] = _fft_sums_gapless(rows[b], lags)
-        if dim > 1:
-            sums = sums.reshape(N, dim, lags.size).sum(axis=1)
         return sums, counts
     valid = ~np.isnan(x[:, :, 0])
     first = np.argmax(valid, axis=1)
@@ -212,8 +212,8 @@ def tamsd(trajs, lags) -> np.ndarray:
     Notes
     -----
     Without gaps, the sums of squared displacements for all lags come from cumulative sums
-    of :math:`x^2` and an FFT autocorrelation of each component, vectorized over
-    trajectories (:math:`O(N d T \\log T)`). With gaps, with :math:`m_t` the mask of valid
+    of :math:`|x|^2` and an FFT autocorrelation (the power spectra of the d components summed
+    before one inverse FFT), vectorized over trajectories (:math:`O(N d T \\log T)`). With gaps, with :math:`m_t` the mask of valid
     points and :math:`y_t = m_t x_t`,
 
     .. math::

@@ -14,6 +14,7 @@ plus unequal lengths) within 5x of the gapless time at N = 1e4, T = 1e3, all lag
 """
 
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -75,13 +76,23 @@ def dims_and_gaps():
     """Issue 12: TA-MSD in d dimensions and with gaps, as ratios to the plain 1-D time."""
     lags = np.arange(1, 1000)
     x1 = ad.simulate("fbm", 1000, 1.0, 2000, rng=5)
-    t1 = best_time(lambda: ad.tamsd(x1, lags), repeat=3)
     for dim in (2, 3):
         xd = ad.simulate("fbm", 1000, 1.0, 2000, dim=dim, rng=5)
-        td = best_time(lambda: ad.tamsd(xd, lags), repeat=3)
+        # Alternate the two calls so that both see the same machine load; the CPU-time ratio
+        # (all threads) is the steadier figure on a shared machine.
+        t1 = td = c1 = cd = float("inf")
+        for _ in range(4):
+            for which in ("1", "d"):
+                c, w = time.process_time(), time.perf_counter()
+                ad.tamsd(x1 if which == "1" else xd, lags)
+                c, w = time.process_time() - c, time.perf_counter() - w
+                if which == "1":
+                    t1, c1 = min(t1, w), min(c1, c)
+                else:
+                    td, cd = min(td, w), min(cd, c)
         ratio = td / (dim * t1)
-        print(f"TA-MSD  N=2000 T=1e3 d={dim}: {td:.2f} s = {ratio:.2f} x (d x 1-D time {t1:.2f} s) "
-              f"(target <= 1.2) {'ok' if ratio <= 1.2 else 'MISSED'}")
+        print(f"TA-MSD  N=2000 T=1e3 d={dim}: {td:.2f} s = {ratio:.2f} x (d x 1-D time {t1:.2f} s; "
+              f"CPU time {cd / (dim * c1):.2f} x) (target <= 1.2) {'ok' if ratio <= 1.2 else 'MISSED'}")
     del x1, xd
     big = ad.simulate("fbm", 1000, 1.0, 10_000, rng=6)
     t_plain = best_time(lambda: ad.tamsd(big, lags), repeat=2)
