@@ -89,7 +89,7 @@ def train_alpha(seed=2026, epochs=14, per_epoch=100_000, batch=128, noise=0.0, n
     save(model, name, meta)
 
 
-def train_ergodic(seed=2027, epochs=10, per_pair=650, batch=128):
+def train_ergodic(seed=2027, epochs=8, per_pair=400, batch=128):
     import keras
 
     ml.set_seed(seed)
@@ -145,10 +145,12 @@ def save(model, name, meta):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["alpha", "alpha_noisy", "ergodic"], help="train only one network")
+    parser.add_argument("--epochs", type=int, help="override the number of epochs (each network)")
     args = parser.parse_args()
+    more = {} if args.epochs is None else {"epochs": args.epochs}
     if args.only in (None, "alpha"):
-        train_alpha()
+        train_alpha(**more)
     if args.only in (None, "alpha_noisy"):
-        train_alpha(seed=2028, epochs=10, noise=1.0, name="alpha_fbm_noisy")
+        train_alpha(**{"seed": 2028, "epochs": 10, "noise": 1.0, "name": "alpha_fbm_noisy", **more})
     if args.only in (None, "ergodic"):
-        train_ergodic()
+        train_ergodic(**more)
