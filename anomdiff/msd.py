@@ -156,6 +156,20 @@ def _tamsd_parts(x: np.ndarray, lags: np.ndarray, gaps: bool):
     return sums, counts
 
 
+def _lags(lags, ts) -> np.ndarray:
+    """as_lags, with a hint when a (T, d) trajectory was probably read as (N, T)."""
+    N, T = ts.x.shape[:2]
+    try:
+        return as_lags(lags, T)
+    except ValueError as err:
+        if ts.dim1 and T <= 3 < N:
+            raise ValueError(
+                f"{err} A 2-D array is read as N = {N} trajectories of T = {T} points; pass one "
+                f"d-dimensional trajectory y of shape (T, d) as y[None]."
+            ) from None
+        raise
+
+
 def _tamsd(x: np.ndarray, lags: np.ndarray, gaps: bool, caller: str) -> np.ndarray:
     """TA-MSD (N, L) of validated x (N, T, d), with the NaN and overflow warnings."""
     sums, counts = _tamsd_parts(x, lags, gaps)
@@ -253,7 +267,7 @@ def tamsd(trajs, lags) -> np.ndarray:
     [[25.0]]
     """
     ts = as_trajectory_set(trajs)
-    lags = as_lags(lags, ts.x.shape[1])
+    lags = _lags(lags, ts)
     out = _tamsd(ts.x, lags, ts.gaps, "tamsd")
     return out[0] if ts.single else out
 
@@ -355,7 +369,7 @@ def teamsd(trajs, lags) -> np.ndarray:
     [0.5, 2.0]
     """
     ts = as_trajectory_set(trajs, allow_single=False)
-    lags = as_lags(lags, ts.x.shape[1])
+    lags = _lags(lags, ts)
     m = _tamsd(ts.x, lags, ts.gaps, "teamsd")
     if not ts.gaps:
         return m.mean(axis=0)
@@ -470,7 +484,7 @@ def fit_alpha(trajs, lags, *, sigma=None, return_diffusivity=False):
     if not isinstance(return_diffusivity, (bool, np.bool_)):
         raise TypeError(f"return_diffusivity: expected True or False, got {return_diffusivity!r}.")
     ts = as_trajectory_set(trajs)
-    lags = np.unique(as_lags(lags, ts.x.shape[1]))
+    lags = np.unique(_lags(lags, ts))
     if lags.size < 2:
         raise ValueError(f"lags: a fit needs at least two different lags, got {lags.tolist()}.")
     dim = ts.x.shape[2]

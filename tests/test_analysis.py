@@ -385,6 +385,8 @@ def test_single_trajectory_shapes_in_d_dims():
     assert ad.fit_alpha(y, [1, 2]).shape == (1,)
     # A 2-D array is always a set of 1-D trajectories (N, T): y[0] is 30 trajectories of 2 points.
     assert ad.tamsd(y[0], 1).shape == (30, 1)
+    with pytest.raises(ValueError, match=r"y\[None\]"):
+        ad.tamsd(y[0], [1, 5])
     assert ad.normalize(y).shape == y.shape and ad.add_localization_noise(y[0], 0.1, rng=0).shape == (30, 2)
 
 
