@@ -204,3 +204,13 @@ def as_sigma(sigma, name: str = "sigma") -> float:
     if not np.isfinite(sigma) or sigma < 0:
         raise ValueError(f"{name}: expected a finite number >= 0 (a standard deviation), got {sigma}.")
     return sigma
+
+
+def as_positive(value, name: str) -> float:
+    """A finite float > 0 (a frame interval, a pixel size); booleans are not numbers here."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a positive number, got {value!r}.")
+    value = float(value)
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name}: expected a finite number > 0, got {value}.")
+    return value

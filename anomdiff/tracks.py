@@ -9,7 +9,6 @@ dataset shipped with the package. pandas is needed here only (``pip install "ano
 
 from __future__ import annotations
 
-import numbers
 from importlib import resources
 
 import numpy as np
@@ -21,7 +20,7 @@ except ImportError as err:  # pragma: no cover - exercised only without pandas
         'anomdiff.tracks needs pandas: pip install "anomdiff[data]" (or pip install pandas).'
     ) from err
 
-from ._validate import as_int, as_trajectory_set
+from ._validate import as_int, as_positive, as_trajectory_set
 
 __all__ = ["tracks_from_dataframe", "tracks_to_dataframe", "example_tracks"]
 
@@ -115,9 +114,7 @@ def tracks_from_dataframe(df, *, particle="particle", frame="frame", pos=("x", "
                 "For a TrackMate spot table pass particle='TRACK_ID', frame='FRAME', "
                 "pos=('POSITION_X', 'POSITION_Y')."
             )
-    if isinstance(pixel_size, bool) or not isinstance(pixel_size, numbers.Real) \
-            or not (np.isfinite(pixel_size) and pixel_size > 0):
-        raise ValueError(f"pixel_size: expected a finite number > 0, got {pixel_size!r}.")
+    pixel_size = as_positive(pixel_size, "pixel_size")
     min_length = as_int(min_length, "min_length", 1)
     codes, ids = pd.factorize(df[particle], sort=True)
     keep = codes >= 0  # no track id: an untracked spot
@@ -164,7 +161,7 @@ def tracks_from_dataframe(df, *, particle="particle", frame="frame", pos=("x", "
             "frames); select tracks (min_length, or a shorter time window) first."
         )
     out = np.full((kept.size, T, d), np.nan)
-    out[new[codes[sel]], rel[sel]] = xyz[sel] * float(pixel_size)
+    out[new[codes[sel]], rel[sel]] = xyz[sel] * pixel_size
     ids = np.asarray(ids)[kept]
     return (out[:, :, 0] if isinstance(pos, str) else out), ids
 
@@ -238,10 +235,7 @@ def tracks_to_dataframe(trajs, *, ids=None, first_frames=None, frame_interval=No
     frames = first_frames[row].astype(np.int64) + t
     data = {particle: ids[row], frame: frames}
     if frame_interval is not None:
-        if isinstance(frame_interval, bool) or not isinstance(frame_interval, numbers.Real) \
-                or not (np.isfinite(frame_interval) and frame_interval > 0):
-            raise ValueError(f"frame_interval: expected a finite number > 0 (s), got {frame_interval!r}.")
-        data["t"] = frames * float(frame_interval)
+        data["t"] = frames * as_positive(frame_interval, "frame_interval")
     for k, col in enumerate(pos):
         data[col] = x[row, t, k]
     return pd.DataFrame(data)

@@ -15,20 +15,11 @@ positions are in µm from the start and only the frame interval is left to conve
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from ._validate import as_positive
+
 __all__ = ["to_physical", "diffusivity_to_physical"]
-
-
-def _positive(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}: expected a positive number, got {value!r}.")
-    value = float(value)
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name}: expected a finite number > 0, got {value}.")
-    return value
 
 
 def _array(values, name: str) -> np.ndarray:
@@ -76,8 +67,8 @@ def to_physical(lags, msd, *, frame_interval, pixel_size=1.0):
     >>> t.tolist(), m.round(6).tolist()
     ([0.01, 0.02, 0.04], [0.0128, 0.0256, 0.0512])
     """
-    dt = _positive(frame_interval, "frame_interval")
-    a = _positive(pixel_size, "pixel_size")
+    dt = as_positive(frame_interval, "frame_interval")
+    a = as_positive(pixel_size, "pixel_size")
     return _array(lags, "lags") * dt, _array(msd, "msd") * a**2
 
 
@@ -125,8 +116,8 @@ def diffusivity_to_physical(K, alpha, *, frame_interval, pixel_size=1.0):
     >>> round(diffusivity_to_physical(0.5, 0.5, frame_interval=0.01, pixel_size=0.1), 12)
     0.05
     """
-    dt = _positive(frame_interval, "frame_interval")
-    a = _positive(pixel_size, "pixel_size")
+    dt = as_positive(frame_interval, "frame_interval")
+    a = as_positive(pixel_size, "pixel_size")
     k, al = _array(K, "K"), _array(alpha, "alpha")
     out = k * a**2 / dt**al
     return float(out) if out.ndim == 0 else out
