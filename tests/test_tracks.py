@@ -185,3 +185,25 @@ def test_lazy_functions_have_complete_docstrings(name):
     errors = [e for e in validate(f"anomdiff.tracks.{name}")["errors"]
               if e[0] in ("GL08", "PR01", "PR02", "RT01", "EX01", "SA01")]
     assert not errors, errors
+
+
+def test_round_trip_property():
+    from hypothesis import given, settings, strategies as st
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.tuples(st.integers(-5, 50), st.lists(st.integers(0, 30), min_size=1, max_size=12,
+                                                                 unique=True)),
+                    min_size=1, max_size=6, unique_by=lambda t: t[0]),
+           st.integers(1, 3))
+    def check(tracks, d):
+        rng = np.random.default_rng(0)
+        rows = [(pid, f, *rng.standard_normal(d)) for pid, frames in tracks for f in frames]
+        names = [f"c{k}" for k in range(d)]
+        df = pd.DataFrame(rows, columns=["particle", "frame", *names])
+        trajs, ids = ad.tracks_from_dataframe(df, pos=names)
+        first = df.groupby("particle")["frame"].min().to_numpy()
+        back = ad.tracks_to_dataframe(trajs, ids=ids, first_frames=first, pos=names)
+        want = df.sort_values(["particle", "frame"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(back, want, check_dtype=False)
+
+    check()
