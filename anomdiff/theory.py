@@ -26,6 +26,10 @@ ctrw   2 Gamma(1+a)**2/Gamma(1+2a) - 1      leading order in 1/t**alpha (derived
 attm   the CTRW value (derived here)        not available (ValueError)
 lw     0                                    not available (ValueError)
 =====  ===================================  ==========================================
+
+:func:`eb_length` answers "how long must I measure?" from these. A Lévy walk started out
+of equilibrium (``equilibrium=False``) has its own MSD law (:func:`msd`) and a TA-MSD that
+differs from it by a constant factor (:func:`lw_ergodicity_ratio`).
 """
 
 from __future__ import annotations
@@ -35,14 +39,13 @@ import math
 import numbers
 
 import numpy as np
-from scipy.special import gamma as gamma_fn
 
 from ._validate import as_int
 from .models import ATTM_GAMMA, ERGODIC_MODELS, LW_EXPONENTIAL_MEAN, check_alpha, model_name
 
 __all__ = [
     "ERGODIC_MODELS", "is_ergodic", "msd", "eb", "eb_limit", "eb_ctrw", "lw_ergodicity_ratio",
-    "attm_mean_d_tau", "fgn_autocovariance", "fbm_crlb",
+    "attm_mean_d_tau", "fgn_autocovariance", "fbm_crlb", "eb_length",
 ]
 
 #: Models with a finite-t EB theory in :func:`eb`.
@@ -157,11 +160,11 @@ def _msd_fbm(t, alpha, **_):
 
 
 def _msd_ctrw(t, alpha, **_):
-    return t**alpha / gamma_fn(1 + alpha)
+    return t**alpha / math.gamma(1 + alpha)
 
 
 def _msd_attm(t, alpha, **_):
-    return 2 * attm_mean_d_tau(alpha) * (1 + t**alpha / gamma_fn(1 + alpha))
+    return 2 * attm_mean_d_tau(alpha) * (1 + t**alpha / math.gamma(1 + alpha))
 
 
 def _pow_minus_one_over(t, e):
@@ -503,7 +506,8 @@ def eb_ctrw(alpha):
     0.5708
     """
     a = _alpha_array(alpha, 0.0, 1.0, "eb_ctrw (subdiffusive CTRW)")
-    value = 2 * gamma_fn(1 + a) ** 2 / gamma_fn(1 + 2 * a) - 1
+    gam = np.vectorize(math.gamma, otypes=[np.float64])  # scipy.special costs ~0.2 s to import
+    value = 2 * gam(1 + a) ** 2 / gam(1 + 2 * a) - 1
     value = np.where(a == 1.0, 0.0, value)
     return float(value) if value.ndim == 0 else value
 
@@ -774,11 +778,13 @@ def eb(model, alpha, lag, t, **options):
     Raises
     ------
     ValueError
-        For ``"attm"`` and ``"lw"`` (the exception is also a ``NotImplementedError``).
+        For ``"attm"`` and ``"lw"``: a :class:`NoFiniteTimeTheory`, which is also a
+        ``NotImplementedError``.
 
     See Also
     --------
     eb_limit : the limit t -> infinity.
+    eb_length : the length at which EB reaches its limit.
     anomdiff.eb : EB measured from trajectories.
 
     Notes
@@ -869,6 +875,77 @@ def eb(model, alpha, lag, t, **options):
         out = (_eb_fbm if name == "fbm" else _eb_sbm)(alpha, lag, n)
     out = out.reshape(t_arr.shape)
     return float(out) if out.ndim == 0 else out
+
+
+def eb_length(model, alpha, lag, tol=0.05, **options) -> float:
+    """How long must I measure? The trajectory length at which EB reaches its limit.
+
+    Parameters
+    ----------
+    model : str or int
+        ``"ctrw"``, ``"fbm"`` or ``"sbm"`` (the models with a finite-t theory in :func:`eb`).
+    alpha : float
+        Anomalous exponent within the model's range.
+    lag : int
+        Lag Δ >= 1 in steps.
+    tol : float, optional
+        Tolerance, default 0.05. For a model with a non-zero limit (CTRW, alpha < 1): EB
+        within a relative ``tol`` of the limit. For a zero limit (FBM, SBM, any model at
+        alpha = 1): EB below ``tol`` (absolute).
+    **options
+        The simulator's options (``tau0`` for ``"ctrw"``).
+
+    Returns
+    -------
+    float
+        The length t (points): the smallest integer t for the exact Gaussian theory, the
+        real root of the leading-order expansion for the CTRW.
+
+    See Also
+    --------
+    eb : EB at finite length.
+    eb_limit : its limit.
+
+    Notes
+    -----
+    CTRW: every finite-t term of :func:`eb` decays as ``t**(-alpha)``, so
+    ``EB(t) - EB_oo = K t**(-alpha)`` and ``t = (K / (tol EB_oo))**(1/alpha)``, within
+    the expansion's accuracy (the excess it predicts is accurate to
+    ``O((X+Y+Z)**2)``, small at the length returned). FBM and SBM: bisection on the
+    exact EB, which decreases with t.
+
+    Examples
+    --------
+    >>> round(eb_length("ctrw", 0.5, 1, tau0=0.01))
+    10558
+    >>> eb_length("fbm", 1.0, 1)   # Brownian motion, lag 1: EB = 2/n <= 0.05 from n = 40
+    41.0
+    """
+    name = model_name(model)
+    alpha = check_alpha(name, alpha)
+    lag = as_int(lag, "lag", 1)
+    if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, numbers.Real) or not 0 < tol < 1:
+        raise ValueError(f"tol: expected a number in (0, 1), got {tol!r}.")
+    eb(name, alpha, lag, lag + 1, **options)  # validates the model and options
+    limit = eb_limit(name, alpha)
+    if limit > 0:  # CTRW below alpha = 1
+        excess_at_1 = _eb_ctrw_finite(alpha, lag, np.array([1]), _check_options(name, options)["tau0"])[0] - limit
+        return float((excess_at_1 / (tol * limit)) ** (1 / alpha))
+    target = tol
+    lo, hi = lag + 1, 2 * (lag + 1)
+    while eb(name, alpha, lag, hi, **options) > target:
+        lo, hi = hi, 2 * hi
+        if hi > 10**8:
+            raise ValueError(f"tol: EB of {name!r} stays above {tol} up to t = 10**8 points.")
+    if eb(name, alpha, lag, lo, **options) <= target:
+        return float(lo)
+    while hi - lo > 1:  # eb(lo) > target >= eb(hi)
+        mid = (lo + hi) // 2
+        if eb(name, alpha, lag, mid, **options) > target:
+            lo = mid
+        else:
+            hi = mid
+    return float(hi)
 
 
 # ---------------------------------------------------------------- Cramér-Rao bound

@@ -8,6 +8,7 @@ estimates are biased by O(1/N_block)).
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -273,7 +274,7 @@ def test_attm_eb_limit_is_the_ctrw_value(alpha):
     rng = np.random.default_rng(int(100 * alpha))
     times = np.array([1e3, 1e4, 1e5, 1e6, 1e7])
     theta = _attm_theta(alpha, times, 8000, rng)
-    m = times**alpha / float(theory.gamma_fn(1 + alpha))
+    m = times**alpha / math.gamma(1 + alpha)
 
     def extrapolate(th):
         eb = th.var(axis=0) / th.mean(axis=0) ** 2
@@ -402,3 +403,21 @@ def test_import_does_not_load_scipy_integrate():
     code = "import sys, anomdiff; print('scipy.integrate' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_eb_length():
+    # CTRW: the excess K t^-alpha reaches tol * limit at the returned length
+    for alpha, tau0, lag in [(0.5, 0.01, 1), (0.5, 1.0, 5), (0.8, 1.0, 2)]:
+        t = theory.eb_length("ctrw", alpha, lag, tau0=tau0)
+        ratio = theory.eb("ctrw", alpha, lag, [math.floor(t), math.ceil(t)], tau0=tau0)
+        ratio /= theory.eb_limit("ctrw", alpha)
+        assert ratio[1] <= 1.05 < ratio[0]
+    # Gaussian: the smallest t with EB <= tol
+    for model, alpha, lag in [("fbm", 1.0, 1), ("fbm", 0.5, 5), ("sbm", 0.5, 2), ("sbm", 1.5, 1)]:
+        t = int(theory.eb_length(model, alpha, lag))
+        assert theory.eb(model, alpha, lag, t) <= 0.05 < theory.eb(model, alpha, lag, t - 1)
+    assert theory.eb_length("fbm", 1.0, 1) == 41  # EB = 2 / n for Brownian motion at lag 1
+    with pytest.raises(ValueError, match="eb_limit"):
+        theory.eb_length("attm", 0.5, 1)
+    with pytest.raises(ValueError, match="tol"):
+        theory.eb_length("fbm", 0.5, 1, tol=2)
