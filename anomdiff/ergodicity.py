@@ -56,8 +56,9 @@ def eb(trajs, lag):
     EB is scale-free: the displacements are first rescaled by a power of two (exactly), so
     tiny or huge positions give the same EB as moderate ones.
 
-    For ergodic motion (FBM, Brownian motion) EB decays to 0 like 1/t; for the
-    subdiffusive CTRW it tends to a non-zero limit [1]_.
+    For ergodic motion EB decays to 0: for Brownian motion at lag 1, m is the mean of
+    t - 1 independent squared Gaussian steps, so the ensemble EB(t) is 2 / (t - 1). For the
+    subdiffusive CTRW EB tends to a non-zero limit [1]_.
 
     References
     ----------

@@ -136,6 +136,14 @@ def test_eb_ctrw_converges_to_theory():
     assert abs(eb_T - limit) < 0.1 * limit
 
 
+def test_eb_brownian_lag_one_is_two_over_t_minus_one():
+    # m = mean of t - 1 iid squared N(0, 1) steps: Var(m) / <m>^2 = 2 / (t - 1) (docstring).
+    x = ad.simulate("fbm", 101, 1.0, 20_000, rng=12)
+    blocks = np.array([ad.eb(b, 1)[1][[9, 99]] for b in x.reshape(10, 2000, 101)])  # t = 11, 101
+    mean, se = blocks.mean(axis=0), blocks.std(axis=0, ddof=1) / np.sqrt(10)
+    np.testing.assert_array_less(np.abs(mean - 2 / np.array([10, 100])), 4 * se)
+
+
 def test_eb_fbm_is_small():
     x = ad.simulate("fbm", 1000, 1.0, 1000, rng=10)
     _, e = ad.eb(x, 2)
