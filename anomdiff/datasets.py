@@ -138,8 +138,9 @@ def normalize(trajs) -> np.ndarray:
     Notes
     -----
     Normalizing removes the scale (the diffusivity), so that only the shape of the motion is
-    left, as networks expect; it is exact under :math:`x \to a x + b`. The increments are
-    the differences of consecutive valid points (a gap breaks the chain). In d dimensions s
+    left, as networks expect: :math:`x \to a x + b` with :math:`a > 0` leaves the result
+    unchanged (up to rounding). The increments are the differences of consecutive valid
+    points (a gap breaks the chain). In d dimensions s
     is pooled over the components, :math:`s^2 = \sum_k \mathrm{Var}(\Delta x_k) / d`,
     so the motion's shape and direction are kept. Where the increments have zero variance
     but are not zero (motion at constant velocity), s is their root mean square.
