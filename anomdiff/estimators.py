@@ -20,6 +20,8 @@ import warnings
 
 import numpy as np
 
+from ._validate import as_trajectory_set
+
 __all__ = ["mle_alpha"]
 
 # The search interval for alpha: the fGn covariance becomes singular as alpha -> 2.
@@ -168,39 +170,11 @@ def _fit_group(y: np.ndarray, s2):
 
 
 def _as_increments(trajs):
-    """(N, T, c) positions with trailing NaN padding -> list of (rows, increments) by length."""
+    """(N, T, d) positions with trailing NaN padding -> list of (rows, increments) by length."""
     if isinstance(trajs, (str, bytes)) or trajs is None:
         raise TypeError(f"trajs: expected positions, shape (N, T), (N, T, d) or a list of arrays, got {trajs!r}.")
-    if isinstance(trajs, (list, tuple)) and len(trajs) and all(np.ndim(t) >= 1 for t in trajs) \
-            and len({np.shape(t) for t in trajs}) > 1:
-        # unequal lengths: NaN padding at the end
-        arrs = []
-        for i, t in enumerate(trajs):
-            try:
-                arrs.append(np.asarray(t, dtype=np.float64))
-            except (TypeError, ValueError):
-                raise TypeError(f"trajs: trajectory {i} is not numeric.") from None
-        if len({a.shape[1:] for a in arrs}) > 1 or arrs[0].ndim > 2:
-            raise ValueError("trajs: trajectories of a list must all be (T,) or all (T, d) with the same d.")
-        T = max(a.shape[0] for a in arrs)
-        x = np.full((len(arrs), T, *arrs[0].shape[1:]), np.nan)
-        for i, a in enumerate(arrs):
-            x[i, : a.shape[0]] = a
-        single = False
-    else:
-        try:
-            x = np.asarray(trajs, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError("trajs: expected a numeric array of positions.") from None
-        single = x.ndim == 1
-        if single:
-            x = x[None, :]
-    if x.ndim == 2:
-        x = x[:, :, None]
-    if x.ndim != 3 or x.shape[0] == 0 or x.shape[2] == 0:
-        raise ValueError(f"trajs: expected shape (T,), (N, T) or (N, T, d), got {np.shape(trajs)}.")
-    if np.any(np.isinf(x)):
-        raise ValueError("trajs: contains infinite positions; only finite values or NaN are allowed.")
+    ts = as_trajectory_set(trajs, min_length=1)
+    x = ts.x
     valid = ~np.any(np.isnan(x), axis=2)  # a point is valid when every component is
     length = valid.sum(axis=1)
     if np.any(length == 0):
@@ -219,7 +193,7 @@ def _as_increments(trajs):
         rows = np.flatnonzero(length == L)
         dx = np.diff(x[rows, :L], axis=1)
         groups.append((rows, dx))
-    return groups, x.shape[0], single
+    return groups, x.shape[0], ts.single
 
 
 def mle_alpha(trajs, *, sigma=None):
