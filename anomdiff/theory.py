@@ -321,7 +321,9 @@ def msd(model, t, alpha, dim=1, **options):
     * ATTM: ``2 <D tau> (1 + t**alpha / Gamma(1 + alpha))`` per component for t >> 1
       (:func:`attm_mean_d_tau`): the segments started by time t are on average
       ``1 + t**alpha / Gamma(1 + alpha)``, each adding ``2 <D tau>``; corrections decay as
-      ``t**(alpha - 1)`` [4]_. The components share the diffusivity sequence.
+      ``t**(alpha - 1)`` [4]_. The constant 1 (the first segment) dominates at short
+      times, which is why small-alpha ATTM reaches its power law slowly. The components
+      share the diffusivity sequence.
     * Lévy walk in equilibrium (unit speed, Pareto flights tau >= 1, sigma = 3 - alpha):
       ``<x^2(t)> = 2 int_0^t (t - s) C(s) ds`` with the velocity autocorrelation
       ``C(s) = int_s^oo Psi(u) du / <tau>``; for t >= 1 this is
@@ -454,6 +456,13 @@ def lw_ergodicity_ratio(alpha) -> float:
     ``<tau> = sigma / (sigma - 1)``. The two MSDs then differ by a constant factor:
     ultraweak ergodicity breaking [1]_, [2]_. Exponential flights (alpha = 1) are
     memoryless and a single flight (alpha = 2) has no start effect: the ratio is 1.
+
+    At finite lengths both limits are approached slowly. A window at age a >> Δ misses
+    the equilibrium's flights longer than a (weight ~ a**(1 - sigma)), so the TA-MSD
+    falls short of the equilibrium MSD by a relative ~ (Δ/t)**(sigma - 1) (estimated
+    by this argument; measured 7 % at alpha = 1.5, Δ = 100, t = 10**4), and the ratio of
+    the MSDs, ``msd(..., equilibrium=False) / msd(...)``, reaches ``sigma - 1`` only as
+    Δ -> oo (0.55 at Δ = 100, alpha = 1.5).
 
     References
     ----------
@@ -835,10 +844,15 @@ def eb(model, alpha, lag, t, **options):
     errors plus ``(X + Y + Z)**2``.
 
     **ATTM and Lévy walk.** Only the limits are derived (:func:`eb_limit`). For the ATTM the
-    same structure as the CTRW holds with the operational time ``2 int D ds`` in place of
-    the jump count, plus terms from the variance of ``D tau`` and from the first segment,
-    whose coefficients need the joint law of D over a window; these were not derived, so
-    no finite-t value is given.
+    same structure as the CTRW holds with the operational time ``Theta = 2 int D ds`` in
+    place of the jump count, and every correction decays as ``1/m(t)`` (seen in
+    simulations of Theta up to t = 10**7), but its coefficient involves the correlation
+    between the number of segments and their ``D tau`` (short segments carry most of
+    Theta): the naive ``(1 + Var(D tau)/<D tau>**2 - 2 EB_oo) / m(t)`` is 5 times too small,
+    and no finite-t value is given. The Lévy walk's EB -> 0 has no finite-t formula here
+    either; in simulations (alpha = 1.5, lags 1 and 5, t = 10**2..10**4) it decays as
+    ``t**(alpha - 2)``, as a sum of ~t/<tau> flights whose TA-MSD contributions have a
+    variance cut off by the longest flight (~t) suggests.
 
     References
     ----------
