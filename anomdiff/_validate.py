@@ -23,7 +23,9 @@ def as_rng(rng) -> np.random.Generator:
 
 def as_int(value, name: str, minimum: int) -> int:
     """Check that ``value`` is an integer >= ``minimum`` and return it as ``int``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if isinstance(value, (bool, np.bool_)):  # True is an Integral, but never a size
+        raise TypeError(f"{name}: expected an integer >= {minimum}, got {value!r}.")
+    if not isinstance(value, numbers.Integral):
         if isinstance(value, numbers.Real) and float(value).is_integer():
             value = int(value)
         else:
