@@ -938,6 +938,8 @@ def eb_length(model, alpha, lag, tol=0.05, **options) -> float:
     name = model_name(model)
     alpha = check_alpha(name, alpha)
     lag = as_int(lag, "lag", 1)
+    if lag > 10**7:
+        raise ValueError(f"lag: eb_length handles lags up to 10**7, got {lag}.")
     if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, numbers.Real) or not 0 < tol < 1:
         raise ValueError(f"tol: expected a number in (0, 1), got {tol!r}.")
     eb(name, alpha, lag, lag + 1, **options)  # validates the model and options

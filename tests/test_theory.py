@@ -424,3 +424,47 @@ def test_eb_length():
         theory.eb_length("attm", 0.5, 1)
     with pytest.raises(ValueError, match="tol"):
         theory.eb_length("fbm", 0.5, 1, tol=2)
+
+
+# ---------------------------------------------------------------- bad input, property-based
+
+hypothesis = pytest.importorskip("hypothesis")
+st = hypothesis.strategies
+
+_BAD = st.one_of(
+    st.sampled_from([None, "abc", {}, [], [0.5], np.array([[1.0, 2.0]]), [1.0, np.nan], True, 1j]),
+    st.floats(allow_nan=True, allow_infinity=True).filter(lambda v: not (0 < v <= 1)),
+    st.integers(min_value=-(10**30), max_value=0),
+)
+
+#: (call with one argument replaced, the names its error may start with)
+_CALLS = [
+    (lambda v: theory.msd("fbm", 10, v), ("alpha",)),
+    (lambda v: theory.msd(v, 10, 0.5), ("model",)),
+    (lambda v: theory.msd("fbm", 10, 0.5, dim=v), ("dim",)),
+    (lambda v: theory.eb("fbm", 0.5, v, 100), ("lag", "t")),
+    (lambda v: theory.eb("ctrw", v, 1, 100), ("alpha",)),
+    (lambda v: theory.eb("ctrw", 0.5, 1, 100, tau0=v), ("tau0",)),
+    (lambda v: theory.eb_limit("ctrw", v), ("alpha",)),
+    (lambda v: theory.eb_ctrw(v), ("alpha",)),
+    (lambda v: theory.lw_ergodicity_ratio(v), ("alpha",)),
+    (lambda v: theory.attm_mean_d_tau(v), ("alpha",)),
+    (lambda v: theory.fgn_autocovariance(1, 0.5, v), ("lag",)),
+    (lambda v: theory.fbm_crlb(0.5, v), ("T",)),
+    (lambda v: theory.eb_length("fbm", 0.5, v), ("lag",)),
+    (lambda v: theory.eb_length("fbm", 0.5, 1, tol=v + 1 if isinstance(v, int) else v), ("tol",)),
+]
+
+
+@hypothesis.settings(max_examples=60, deadline=None)
+@hypothesis.given(value=_BAD, which=st.integers(min_value=0, max_value=len(_CALLS) - 1))
+def test_theory_rejects_bad_values_with_named_errors(value, which):
+    call, names = _CALLS[which]
+    try:
+        out = call(value)
+    except (ValueError, TypeError) as err:
+        assert str(err).split(":")[0] in names, str(err)
+        return
+    # accepted: must be a legitimate value (e.g. alpha = 1.0 or a negative int lag of 0
+    # rejected above); anything returned is finite
+    assert np.all(np.isfinite(np.asarray(out, dtype=float)))
