@@ -74,6 +74,10 @@ __all__ = [
     "check_aged_teamsd",
     "check_ergodic_labels",
     "check_prepare_data",
+    "check_gradient_steps",
+    "check_increment_correlation",
+    "check_accuracy",
+    "check_group_eb",
     "check_alpha_model",
     "check_classifier",
 ]
@@ -1582,6 +1586,209 @@ def check_prepare_data(func) -> CheckResult:
             raise Problem(f"{name} holds the model labels (column 0); the exponents are column 1.")
         raise Problem(f"{name} does not match the exponents (column 1) of the same rows.")
     return "Correct! Inputs (n, T, 1) normalized, targets aligned, each set reshaped with its own count."
+
+
+@check
+def check_gradient_steps(func) -> CheckResult:
+    """Check a function that counts the gradient steps of a training run (its budget).
+
+    Parameters
+    ----------
+    func : callable
+        ``func(n_train, epochs, batch_size) -> int``: the number of weight updates when
+        ``epochs`` passes are made over ``n_train`` trajectories in batches of
+        ``batch_size`` (the last batch of an epoch may be smaller).
+
+    Returns
+    -------
+    CheckResult
+        Truthy for ``epochs * ceil(n_train / batch_size)``.
+
+    See Also
+    --------
+    check_alpha_model : a trained network.
+
+    Examples
+    --------
+    >>> import math
+    >>> check_gradient_steps(lambda n, e, b: e * math.ceil(n / b)).passed
+    Correct! epochs x ceil(n_train / batch_size) updates: compare training runs at equal numbers of steps.
+    True
+    """
+    for n, e, b in ((3040, 10, 128), (1000, 3, 32), (64, 5, 64), (100, 1, 128)):
+        got = as_number(call(func, n, e, b), f"your count for n_train = {n}, epochs = {e}, batch_size = {b}")
+        want = e * -(-n // b)
+        if got == want:
+            continue
+        if np.isclose(got, e * n / b):
+            raise Problem(f"For n_train = {n}, epochs = {e}, batch_size = {b} you get {got:g}: "
+                          "the number of batches is a whole number, and the last, smaller "
+                          f"batch counts too: ceil({n} / {b}) per epoch, {want} in all.")
+        if got == e * (n // b):
+            raise Problem(f"For n_train = {n}, batch_size = {b} you dropped the last, smaller "
+                          f"batch: Keras makes ceil(n / batch) = {-(-n // b)} updates per epoch.")
+        if got == -(-n // b):
+            raise Problem("You counted one epoch: multiply by the number of epochs.")
+        if got == e * n:
+            raise Problem("You counted trajectories, not updates: one update per batch.")
+        raise Problem(f"For n_train = {n}, epochs = {e}, batch_size = {b} you get {got:g}, expected {want}.")
+    return ("Correct! epochs x ceil(n_train / batch_size) updates: compare training runs at "
+            "equal numbers of steps.")
+
+
+def _increment_correlation(x):
+    d = np.diff(x, axis=1)
+    return np.mean(d[:, 1:] * d[:, :-1], axis=1) / np.mean(d**2, axis=1)
+
+
+@check
+def check_increment_correlation(func) -> CheckResult:
+    """Check the lag-1 correlation coefficient of the increments, one per trajectory.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(trajs) -> (N,)``: for each trajectory of an (N, T) array, with increments
+        ``d_t = x_{t+1} - x_t``, the ratio ``mean(d_t d_{t+1}) / mean(d_t**2)``.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if the values match on FBM trajectories.
+
+    Notes
+    -----
+    For FBM the lag-1 correlation of the increments is :math:`2^{\\alpha-1} - 1` (Mandelbrot &
+    Van Ness 1968, doi:10.1137/1010093): negative for subdiffusion, zero at
+    :math:`\\alpha = 1`, positive for superdiffusion. SBM's increments are independent at every
+    :math:`\\alpha`.
+
+    See Also
+    --------
+    check_step_variance : SBM's steps against FBM's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def rho(x):
+    ...     d = np.diff(x, axis=1)
+    ...     return np.mean(d[:, 1:] * d[:, :-1], axis=1) / np.mean(d**2, axis=1)
+    >>> check_increment_correlation(rho).passed
+    Correct! Your lag-1 increment correlations match, one per trajectory.
+    True
+    """
+    x = _offset(_fbm(12, 100, 1.4, 33), 3)
+    expected = _increment_correlation(x)
+    d = np.diff(x, axis=1)
+    alts = [
+        (np.mean(d[:, 1:] * d[:, :-1], axis=1), "You returned the covariance: divide by the mean square increment, mean(d**2)."),
+        (_increment_correlation(np.diff(x, axis=1)), "You used the increments of the increments: d = np.diff(x, axis=1) once."),
+        (np.mean(x[:, 1:] * x[:, :-1], axis=1) / np.mean(x**2, axis=1), "You correlated the positions; correlate the increments d = np.diff(x, axis=1)."),
+        (np.array([np.corrcoef(r[1:], r[:-1])[0, 1] for r in d]), "np.corrcoef subtracts the means and uses separate variances; use mean(d_t d_{t+1}) / mean(d_t**2) as defined."),
+    ]
+    got = as_array(call(func, x.copy()))
+    compare(got, expected, name="correlations", axes=("trajectories",), alternatives=alts, shapes={
+        (): "You returned one number: give one value per trajectory (average over axis=1, time)."})
+    return "Correct! Your lag-1 increment correlations match, one per trajectory."
+
+
+@check
+def check_accuracy(func) -> CheckResult:
+    """Check a function that computes the accuracy of a binary classifier.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(y_true, prob) -> float``: the fraction of trajectories whose predicted class,
+        1 if ``prob >= 0.5`` else 0, equals the label ``y_true`` (0 or 1). ``prob`` may
+        have shape (n,) or (n, 1), as ``model.predict`` returns.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if the fractions are right for both shapes of ``prob``.
+
+    See Also
+    --------
+    check_classifier : a trained classifier.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> acc = lambda y, p: float(np.mean((np.ravel(p) >= 0.5) == np.ravel(y)))
+    >>> check_accuracy(acc).passed
+    Correct! The fraction of right answers at the threshold 0.5, for predictions of shape (n,) or (n, 1).
+    True
+    """
+    rng = np.random.default_rng(41)
+    y = rng.integers(0, 2, 50)
+    prob = np.clip(np.where(y == 1, 0.7, 0.3) + rng.normal(0, 0.25, 50), 0, 1)
+    prob[:3] = 0.5  # on the threshold: counts as 1
+    want = float(np.mean((prob >= 0.5) == y))
+    for p, shape in ((prob, "(n,)"), (prob[:, None], "(n, 1)")):
+        got = as_number(call(func, y.copy(), p.copy()), f"your accuracy for predictions of shape {shape}")
+        if np.isclose(got, want):
+            continue
+        if np.isclose(got, 100 * want):
+            raise Problem("Give the accuracy as a fraction between 0 and 1, not in percent.")
+        if np.isclose(got, want * len(y)):
+            raise Problem("You returned the number of right answers; divide by the number of trajectories.")
+        if np.isclose(got, np.mean((prob > 0.5) == y)):
+            raise Problem("A probability of exactly 0.5 counts as class 1 here (prob >= 0.5), as in Keras.")
+        if shape == "(n, 1)" and np.isclose(got, np.mean((prob[:, None] >= 0.5) == y)):
+            raise Problem("With predictions of shape (n, 1) and labels of shape (n,), the comparison "
+                          "broadcasts to an (n, n) table: flatten first (np.ravel(prob) or prob[:, 0]).")
+        if np.isclose(got, np.mean(prob == y)):
+            raise Problem("Threshold the probabilities first: class = prob >= 0.5.")
+        raise Problem(f"For predictions of shape {shape} you get {got:.4g}, expected {want:.4g}.")
+    return ("Correct! The fraction of right answers at the threshold 0.5, for predictions of "
+            "shape (n,) or (n, 1).")
+
+
+@check
+def check_group_eb(func) -> CheckResult:
+    """Check the EB of a whole group of trajectories at their full length.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(group, lag) -> float``: for an (n, T) group, with ``m`` the TA-MSDs of its
+        trajectories at ``lag``, ``EB = <m^2> / <m>^2 - 1`` (plain means over the group).
+
+    Returns
+    -------
+    CheckResult
+        Truthy if it matches ``ad.eb(group, lag)`` at the full length.
+
+    See Also
+    --------
+    check_eb : EB for every cut length.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> check_group_eb(lambda g, lag: ad.eb(g, lag)[1][-1]).passed
+    Correct! Your EB matches ad.eb at the full length.
+    True
+    """
+    for model, alpha, seed in (("ctrw", 0.5, 51), ("fbm", 0.7, 52)):
+        g = simulate(model, 100, alpha, 20, rng=seed)
+        lag = 1
+        m = tamsd(g, [lag])[:, 0]
+        want = float(eb(g, lag)[1][-1])
+        got = as_number(call(func, g.copy(), lag), "your EB")
+        if np.isclose(got, want, rtol=1e-6, atol=1e-12):
+            continue
+        n = len(m)
+        for wrong, why in ((want + 1, "you forgot the - 1: EB = <m^2> / <m>^2 - 1"),
+                           (want * n / (n - 1), "you used the sample variance (ddof=1); use plain means"),
+                           (float(np.std(m) / np.mean(m)), "you returned std/mean; EB is the variance over the squared mean"),
+                           (float(m.var() / m.mean()), "you divided by <m>, not <m>^2")):
+            if np.isclose(got, wrong, rtol=1e-6):
+                raise Problem(f"For a {model.upper()} group you get {got:.4g}, expected {want:.4g}: {why}.")
+        raise Problem(f"For a {model.upper()} group you get {got:.4g}, expected {want:.4g}. "
+                      "Compute the TA-MSD m of each trajectory at the lag, then <m^2> / <m>^2 - 1.")
+    return "Correct! Your EB matches ad.eb at the full length."
 
 
 def _predict_vector(model, x, what="your network"):

@@ -56,6 +56,10 @@ FUNCTION_CHECKS = {
         (np.asarray(t) + 1.0) ** a - np.asarray(t, float) ** a if model == "sbm" else np.ones(len(t))),
     "check_levy_alpha": lambda s: np.where(np.asarray(s) <= 1, 2.0, 3 - np.asarray(s)),
     "check_noise_offset": lambda s, d: 2 * d * s**2,
+    "check_gradient_steps": lambda n, e, b: e * int(np.ceil(n / b)),
+    "check_accuracy": lambda y, p: float(np.mean((np.ravel(p) >= 0.5) == np.ravel(y))),
+    "check_group_eb": lambda g, lag: ad.eb(g, lag)[1][-1],
+    "check_increment_correlation": lambda x: (lambda d: np.mean(d[:, 1:] * d[:, :-1], axis=1) / np.mean(d**2, axis=1))(np.diff(x, axis=1)),
     "check_which_model": lambda x: (
         "ctrw" if np.mean(np.diff(x, axis=1) == 0) > 0.1
         else "sbm" if np.diff(x, axis=1)[:, -50:].var() < 0.5 * np.diff(x, axis=1)[:, :20].var() else "fbm"),
@@ -998,3 +1002,54 @@ def test_aged_teamsd_reference_is_the_ageing_factor_and_the_simulation():
     t_a, T, N = 1000, 500, 600
     m = ad.tamsd(ad.simulate("ctrw", t_a + T, a, N, rng=3)[:, t_a:], [1])[:, 0]
     assert abs(m.mean() - checks._aged_teamsd(a, 1, t_a, T)) < 4 * m.std() / np.sqrt(N)
+
+
+@pytest.mark.parametrize("func, words", [
+    (lambda n, e, b: e * n / b, "whole number"),
+    (lambda n, e, b: e * (n // b), "dropped the last"),
+    (lambda n, e, b: int(np.ceil(n / b)), "one epoch"),
+])
+def test_gradient_steps_wrong(func, words):
+    passed, message = run(checks.check_gradient_steps, func)
+    assert not passed and words in message, message
+
+
+@pytest.mark.parametrize("func, words", [
+    (lambda x: (lambda d: np.mean(d[:, 1:] * d[:, :-1], axis=1))(np.diff(x, axis=1)), "covariance"),
+    (lambda x: np.mean(x[:, 1:] * x[:, :-1], axis=1) / np.mean(x**2, axis=1), "positions"),
+    (lambda x: (lambda d: np.mean(d[:, 1:] * d[:, :-1]) / np.mean(d**2))(np.diff(x, axis=1)), "one value per trajectory"),
+])
+def test_increment_correlation_wrong(func, words):
+    passed, message = run(checks.check_increment_correlation, func)
+    assert not passed and words in message, message
+
+
+def test_increment_correlation_is_fbm_theory():
+    """The FBM law 2**(alpha - 1) - 1 that the notebook's model answer uses."""
+    for alpha in (0.5, 1.5):
+        rho = checks._increment_correlation(ad.simulate("fbm", 400, alpha, 400, rng=3))
+        se = rho.std() / np.sqrt(rho.size)
+        assert abs(rho.mean() - (2 ** (alpha - 1) - 1)) < 4 * se + 0.01
+    rho = checks._increment_correlation(ad.simulate("sbm", 400, 0.5, 400, rng=3))
+    assert abs(rho.mean()) < 4 * rho.std() / np.sqrt(rho.size) + 0.01
+
+
+@pytest.mark.parametrize("func, words", [
+    (lambda y, p: np.mean((p >= 0.5) == y), "broadcasts"),
+    (lambda y, p: 100 * np.mean((np.ravel(p) >= 0.5) == y), "percent"),
+    (lambda y, p: np.mean((np.ravel(p) > 0.5) == y), "exactly 0.5"),
+    (lambda y, p: np.sum((np.ravel(p) >= 0.5) == y), "number of right answers"),
+])
+def test_accuracy_wrong(func, words):
+    passed, message = run(checks.check_accuracy, func)
+    assert not passed and words in message, message
+
+
+@pytest.mark.parametrize("func, words", [
+    (lambda g, lag: ad.eb(g, lag)[1][-1] + 1, "forgot the - 1"),
+    (lambda g, lag: (lambda m: m.var(ddof=1) / m.mean() ** 2)(ad.tamsd(g, [lag])[:, 0]), "ddof=1"),
+    (lambda g, lag: (lambda m: m.var() / m.mean())(ad.tamsd(g, [lag])[:, 0]), "not <m>^2"),
+])
+def test_group_eb_wrong(func, words):
+    passed, message = run(checks.check_group_eb, func)
+    assert not passed and words in message, message
