@@ -25,7 +25,7 @@ run the answer with :func:`~anomdiff._feedback.call`, convert it with
 with :func:`~anomdiff._feedback.compare` (listing typical wrong answers as
 ``alternatives``), raise :class:`~anomdiff._feedback.Problem` with the learner's words for
 anything else, and return the ``"Correct! ..."`` message. Reference answers are private
-(``_name``). The ML checks import keras (through :mod:`anomdiff.ml`) only when they run.
+(``_name``). No check imports keras: the ML checks only call the network's ``predict``.
 """
 
 from __future__ import annotations
@@ -36,15 +36,10 @@ from scipy import integrate, special
 from . import theory
 from ._feedback import (CheckResult, Problem, as_array, as_number, call, check, compare,
                         describe, mismatch, timed)
-from .datasets import add_localization_noise, create_dataset, normalize
+from .datasets import add_localization_noise, create_dataset, ergodicity_dataset, normalize
 from .ergodicity import eb
-from .models import MODELS, model_name, simulate
+from .models import ERGODIC_MODELS, MODELS, model_name, simulate
 from .msd import eamsd, fit_alpha, tamsd, teamsd
-
-try:  # the course's classification lives beside MODELS (older versions: in theory)
-    from .models import ERGODIC_MODELS
-except ImportError:  # pragma: no cover
-    from .theory import ERGODIC_MODELS
 
 __all__ = [
     "CheckResult",
@@ -1880,12 +1875,7 @@ def check_alpha_model(model, *, T, target_mae) -> CheckResult:
 
 def _heldout_ergodic(T, n_per_pair=6, seed=2025):
     """Held-out set of :func:`check_classifier`: (normalized x, 0/1 labels, model labels)."""
-    from . import datasets
-
-    make = getattr(datasets, "ergodicity_dataset", None)
-    if make is None:  # older layout: the helper lived in ml (imports keras)
-        from .ml import ergodicity_dataset as make
-    data = _mobile(make(T, n_per_pair, rng=seed))
+    data = _mobile(ergodicity_dataset(T, n_per_pair, rng=seed))
     return (_network_input(data[:, 2:]), _ergodic_reference(data[:, 0], data[:, 1]),
             data[:, 0].astype(int))
 
