@@ -768,7 +768,7 @@ def _levy_walk(N: int, T: int, alpha: float, rng: np.random.Generator, dim: int 
     For 1 < alpha < 2, sigma = 3 - alpha and flight times are Pareto (tau >= 1), which have a
     finite mean. With ``equilibrium`` the flight under way at t = 0 has the forward-recurrence
     law, so the velocity is stationary, the TA-MSD is an unbiased estimate of the EA-MSD (the
-    course's "ergodic" class) and the MSD has a closed form (:func:`anomdiff.theory.msd_lw`);
+    course's "ergodic" class) and the MSD has a closed form (:func:`anomdiff.theory.msd` with ``model="lw"``);
     without, the first flight starts at t = 0 (andi-datasets). The two ends are limits:
     alpha = 2 is ballistic (one flight, a straight line in a random direction) and alpha = 1
     the persistent random walk with exponential flight times of mean ``LW_EXPONENTIAL_MEAN``
