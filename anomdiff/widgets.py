@@ -911,8 +911,10 @@ def _ml_batch(T):
 def _warm_up(predict):
     """Compile the network once per offered length (JAX traces each new input shape), so
     that the first move to a new T is as quick as the later ones."""
+    rng = np.random.default_rng(0)
     for T in _ML_LENGTHS:
-        predict(np.zeros((_ml_batch(T), T)))
+        # random walks, not zeros: immobile tracks are refused (NaN and a warning)
+        predict(np.cumsum(rng.standard_normal((_ml_batch(T), T)), axis=1))
 
 
 def _mae(est, alpha):
