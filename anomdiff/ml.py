@@ -50,7 +50,7 @@ except ImportError as err:  # pragma: no cover - depends on the environment
         'anomdiff.ml needs Keras and a backend (JAX by default): pip install "anomdiff[ml]"'
     ) from err
 
-from ._validate import as_int, as_rng, as_trajectories
+from ._validate import as_int, as_rng, as_trajectories, as_trajectory_set
 from .datasets import ergodic_labels, ergodicity_dataset, normalize
 from .models import MODELS
 
@@ -76,6 +76,8 @@ __all__ = [
     "network_input", "prepare_data", "train", "evaluate_regression", "evaluate_classifier",
     "load_pretrained", "predict_alpha", "predict_ergodic", "ergodicity_dataset", "set_seed",
     "MIN_LENGTH", "PRETRAINED",
+    "MaskedPooling", "build_andi_network", "andi_loss", "andi_input", "predict_model",
+    "ANDI_MIN_LENGTH",
 ]
 
 
@@ -824,9 +826,12 @@ def load_pretrained(name):
 
     Parameters
     ----------
-    name : {"alpha_fbm", "alpha_fbm_noisy", "ergodic"}
+    name : {"alpha_fbm", "alpha_fbm_noisy", "ergodic", "andi_1d"}
+        ``"andi_1d"``: model classifier and exponent regressor with uncertainty for all five
+        models, lengths 10..1000, with localization noise (used by :func:`predict_model` and
+        ``predict_alpha(model=None)``; reads :func:`andi_input`, not :func:`network_input`);
         ``"alpha_fbm"``: exponent regressor trained on FBM, exponents U(0.05, 1.95), T = 200
-        (used by :func:`predict_alpha`); ``"alpha_fbm_noisy"``: the same network trained on
+        (used by ``predict_alpha(model="fbm")``); ``"alpha_fbm_noisy"``: the same network trained on
         FBM with localization noise of std ~ U(0, 1) in units of the step std (use it for
         noisy tracks); ``"ergodic"``: ergodic/non-ergodic classifier trained on the tutorial's
         grid of all five models, T = 200 (used by :func:`predict_ergodic`).
@@ -844,7 +849,8 @@ def load_pretrained(name):
 
     Notes
     -----
-    All accept any T >= 20 (most accurate near T = 200) and read :func:`network_input`.
+    The FBM and ergodicity networks accept any T >= 20 (most accurate near T = 200) and read
+    :func:`network_input`; ``"andi_1d"`` reads :func:`andi_input` (T >= 10).
     Training settings, validation scores and reference outputs are in the JSON file next to
     each model in ``anomdiff/data``; ``scripts/train_pretrained.py`` retrains them.
 
@@ -885,40 +891,86 @@ def _predict_trajs(name, trajs, what):
     return out, was_1d
 
 
-def predict_alpha(trajs):
-    """Anomalous exponents of trajectories with the pretrained FBM regressor.
+def predict_alpha(trajs, *, model=None, return_std=False):
+    """Anomalous exponents with a pretrained network, for any model or for FBM.
 
     Parameters
     ----------
-    trajs : array_like, shape (N, T) or (T,)
-        Raw positions, any scale, T >= 20, finite.
+    trajs : array_like, shape (N, T) or (T,), or list of 1-D arrays
+        Raw positions, any scale, one-dimensional. With ``model=None``: at least 10 points
+        per trajectory, unequal lengths as a list of arrays or NaN-padded at the end (NaN
+        between valid points is a ValueError). With ``model="fbm"``: complete (N, T) arrays,
+        T >= 20.
+    model : {None, "fbm"}, default None
+        ``None``: the any-model network (``"andi_1d"``, trained on all five models, lengths
+        10..1000, with localization noise); ``"fbm"``: the FBM specialist (``"alpha_fbm"``,
+        trained on FBM at T = 200; the more accurate one on clean FBM).
+    return_std : bool, default False
+        Also return the predictive standard deviation of each exponent (``model=None``
+        only): ``alpha ± 1.96 * std`` is a calibrated 95 % interval.
 
     Returns
     -------
-    ndarray, shape (N,), or float
+    alpha : ndarray, shape (N,), or float
         The exponents; a float for one trajectory of shape (T,). Immobile trajectories (all
         positions equal) give NaN and one ``RuntimeWarning``.
+    std : ndarray, shape (N,), or float
+        Only with ``return_std=True``: the predictive standard deviation.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``model``, ``return_std`` with ``model="fbm"``, or bad trajectories
+        (too short, all NaN, gaps, d-dimensional: these networks are 1-D, pass one component
+        at a time).
 
     See Also
     --------
+    predict_model : the model probabilities from the same network.
+    anomdiff.mle_alpha : maximum likelihood under FBM, with standard errors.
     anomdiff.fit_alpha : the TA-MSD fit.
-    load_pretrained : the network ("alpha_fbm").
+    load_pretrained : the networks ("andi_1d", "alpha_fbm").
 
     Notes
     -----
-    Memory is bounded whatever T: trajectories go through the network in batches of at
-    most 2**20 points (one trajectory of 10**6 points: peak 0.95 GB resident, of which
-    0.44 GB is Keras and JAX themselves).
+    The any-model network outputs a mean :math:`\\hat\\alpha` (trained with the absolute
+    error) and a log-variance :math:`s` (trained with the Gaussian negative log-likelihood of
+    the error). The returned std is :math:`c\\, e^{s/2}`, with one factor :math:`c`
+    (``"std_scale"`` in ``anomdiff/data/andi_1d.json``) fitted on held-out trajectories so that
+    95 % of the errors lie within :math:`1.96\\,` std. The std is the spread of the network's
+    error over trajectories like the one given (length, noise, model as the network reads
+    them), not a Cramér-Rao bound. Memory is bounded whatever T: trajectories go through the
+    networks in batches of at most 2**20 points (one trajectory of 10**6 points through the
+    FBM specialist: peak 0.95 GB resident, of which 0.44 GB is Keras and JAX themselves).
 
     Examples
     --------
     >>> import anomdiff as ad
     >>> x = ad.simulate("fbm", T=200, alpha=1.5, N=200, rng=1)
-    >>> bool(abs(predict_alpha(1000 * x).mean() - 1.5) < 0.05)
+    >>> bool(abs(predict_alpha(1000 * x, model="fbm").mean() - 1.5) < 0.05)
     True
+    >>> a, s = predict_alpha([ad.simulate("ctrw", 300, 0.5, rng=2), x[0, :50]], return_std=True)
+    >>> a.shape, s.shape, bool(np.all(s > 0))
+    ((2,), (2,), True)
     """
-    out, was_1d = _predict_trajs("alpha_fbm", trajs, "exponent")
-    return float(out[0]) if was_1d else out
+    if not isinstance(return_std, (bool, np.bool_)):
+        raise TypeError(f"return_std: expected True or False, got {return_std!r}.")
+    if model is None:
+        out, was_1d = _andi_outputs(trajs, "exponent")
+        alpha = out[:, len(MODELS)]
+        std = np.exp(0.5 * np.clip(out[:, len(MODELS) + 1], -10.0, 4.0)) * _andi_meta().get("std_scale", 1.0)
+    elif isinstance(model, str) and model.lower() == "fbm":
+        if return_std:
+            raise ValueError(
+                "return_std: only the any-model network (model=None) predicts an uncertainty; "
+                "for FBM, ad.mle_alpha gives standard errors from the Fisher information.")
+        alpha, was_1d = _predict_trajs("alpha_fbm", trajs, "exponent")
+        std = None
+    else:
+        raise ValueError(f"model: expected None (any model) or 'fbm' (the FBM specialist), got {model!r}.")
+    if was_1d:
+        return (float(alpha[0]), float(std[0])) if return_std else float(alpha[0])
+    return (alpha, std) if return_std else alpha
 
 
 def predict_ergodic(trajs, *, return_probability=False):
@@ -956,3 +1008,364 @@ def predict_ergodic(trajs, *, return_probability=False):
         return float(prob[0]) if was_1d else prob
     labels = np.where(np.isnan(prob), -1, prob >= 0.5).astype(np.int64)
     return int(labels[0]) if was_1d else labels
+
+
+# ------------------------------------------------------------------ any model, any length (issue 11)
+
+#: Shortest trajectory :func:`predict_model` and ``predict_alpha(model=None)`` accept (points).
+ANDI_MIN_LENGTH = 10
+
+PRETRAINED["andi_1d"] = "andi_1d.keras"
+
+# Padded widths (increments) of the length buckets used at prediction: a few fixed shapes, so
+# the compiled predict function is reused; beyond 1024 widths are multiples of 1024.
+_ANDI_WIDTHS = (16, 32, 64, 128, 256, 512, 1024)
+
+# Input channels of the any-model network, computed by _andi_features.
+_ANDI_CHANNELS = ("increment", "mask", "time", "log_square", "position")
+
+
+@keras.saving.register_keras_serializable(package="anomdiff")
+class MaskedPooling(keras.layers.Layer):
+    """Pool features over the valid time steps only: ``(h, x) -> (B, 2 C + 1)``.
+
+    ``h`` (B, L, C) are features, ``x`` (B, L, 5) the network input, whose channel 1 is the
+    mask (1 at a valid increment, 0 at padding). Returns the masked mean of ReLU(h), the log
+    of the masked mean of h squared, and log(n) / log(1000) with n the number of valid steps.
+    Padding therefore never enters the result (with causal convolutions upstream).
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Passed to :class:`keras.layers.Layer` (e.g. ``name``).
+
+    See Also
+    --------
+    build_andi_network : the network that uses it.
+
+    Examples
+    --------
+    >>> h = np.array([[[1.0], [3.0], [100.0]]], dtype="float32")
+    >>> x = np.zeros((1, 3, 5), dtype="float32"); x[0, :2, 1] = 1
+    >>> np.asarray(MaskedPooling()([h, x])).round(3).tolist()
+    [[2.0, 1.609, 0.1]]
+    """
+
+    def call(self, inputs):
+        h, x = inputs
+        m = x[:, :, 1:2]
+        n = ops.maximum(ops.sum(m, axis=1), 1.0)
+        mean = ops.sum(ops.relu(h) * m, axis=1) / n
+        power = ops.log(ops.sum(ops.square(h) * m, axis=1) / n + 1e-6)
+        return ops.concatenate([mean, power, ops.log(n) / math.log(1000.0)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        h = input_shape[0]
+        return (h[0], 2 * h[2] + 1)
+
+
+def build_andi_network(*, filters=32, dilations=(1, 2, 4, 8, 16, 32), learning_rate=1e-3):
+    """Model classifier and exponent regressor (with uncertainty) for any model and length.
+
+    Parameters
+    ----------
+    filters : int, default 32
+        Channels of every convolution.
+    dilations : sequence of int, default (1, 2, 4, 8, 16, 32)
+        Dilation of each residual block (receptive field ``3 + 2 * sum(dilations)`` steps).
+    learning_rate : float or keras.optimizers.schedules.LearningRateSchedule, default 1e-3
+        Adam learning rate.
+
+    Returns
+    -------
+    keras.Model
+        Compiled with :func:`andi_loss`. Input (None, None, 5) from :func:`andi_input`;
+        output (None, 7): five model logits (order of :data:`anomdiff.MODELS`), the exponent
+        and the log-variance of its error.
+
+    See Also
+    --------
+    andi_input : the input.
+    predict_model, predict_alpha : the shipped, pretrained network.
+
+    Notes
+    -----
+    Causal Conv1D stem -> residual blocks of dilated causal Conv1D (ReLU) + 1x1 Conv1D ->
+    :class:`MaskedPooling` after the stem and every block -> Dense(64) -> Dense(64) ->
+    Dense(7). Causal convolutions and trailing padding mean that a valid step never sees a
+    padded one, and the pooling averages over valid steps only: a trajectory gives the same
+    output whatever it is padded to. The pooled log powers are a learned filter bank (as in
+    spectral estimators of the exponent); the time channel lets the network see variances
+    that drift in time (SBM); the log-square channel sees rests and long jumps (CTRW, ATTM,
+    Lévy walk). About 50 000 weights.
+
+    Examples
+    --------
+    >>> net = build_andi_network(filters=8, dilations=(1, 2))
+    >>> net.input_shape, net.output_shape
+    ((None, None, 5), (None, 7))
+    """
+    filters = as_int(filters, "filters", 1)
+    L = keras.layers
+    inp = keras.Input((None, len(_ANDI_CHANNELS)), name="features")
+    h = L.Conv1D(filters, 3, padding="causal", name="stem")(inp)
+    pooled = [MaskedPooling(name="pool_stem")([h, inp])]
+    for d in dilations:
+        d = as_int(d, "dilations", 1)
+        y = L.Conv1D(filters, 3, dilation_rate=d, padding="causal", activation="relu", name=f"dil{d}")(h)
+        y = L.Conv1D(filters, 1, name=f"mix{d}")(y)
+        h = L.Add(name=f"res{d}")([h, y])
+        pooled.append(MaskedPooling(name=f"pool{d}")([h, inp]))
+    z = L.Concatenate(name="pooled")(pooled)
+    z = L.Dense(64, activation="relu", name="head1")(z)
+    z = L.Dense(64, activation="relu", name="head2")(z)
+    out = L.Dense(len(MODELS) + 2, name="logits_alpha_logvar")(z)
+    model = keras.Model(inp, out, name="andi_network")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=andi_loss)
+    return model
+
+
+@keras.saving.register_keras_serializable(package="anomdiff")
+def andi_loss(y_true, y_pred):
+    """Training loss of :func:`build_andi_network`: cross-entropy + MAE + Gaussian NLL.
+
+    Parameters
+    ----------
+    y_true : tensor, shape (B, 2)
+        Model label (0..4, as a float) and true exponent.
+    y_pred : tensor, shape (B, 7)
+        Network output: five logits, exponent, log-variance.
+
+    Returns
+    -------
+    tensor, shape (B,)
+        Per-sample loss.
+
+    See Also
+    --------
+    build_andi_network : compiles the network with it.
+
+    Notes
+    -----
+    The exponent is trained by the mean absolute error (the benchmark's score); the
+    log-variance :math:`s` by the Gaussian negative log-likelihood
+    :math:`\\tfrac12 [s + (\\alpha - \\hat\\alpha)^2 e^{-s}]` with the gradient to
+    :math:`\\hat\\alpha` stopped, so that :math:`e^{s}` learns the expected squared error of
+    the estimate without pulling the estimate itself.
+
+    Examples
+    --------
+    >>> y = np.array([[2.0, 0.5]], dtype="float32")
+    >>> p = np.array([[0, 0, 9, 0, 0, 0.5, 0]], dtype="float32")
+    >>> bool(float(np.asarray(andi_loss(y, p))[0]) < 0.01)
+    True
+    """
+    label = ops.cast(y_true[:, 0], "int32")
+    alpha = y_true[:, 1]
+    logits = y_pred[:, : len(MODELS)]
+    mu = y_pred[:, len(MODELS)]
+    logvar = ops.clip(y_pred[:, len(MODELS) + 1], -10.0, 4.0)
+    ce = keras.losses.sparse_categorical_crossentropy(label, logits, from_logits=True)
+    err2 = ops.square(alpha - ops.stop_gradient(mu))
+    nll = 0.5 * (logvar + err2 * ops.exp(-logvar))
+    return ce + ops.abs(alpha - mu) + 0.5 * nll
+
+
+def _andi_positions(trajs, name="trajs"):
+    """Checked 1-D positions -> (x (N, T) left-aligned, NaN after, lengths n (N,), was_1d)."""
+    if isinstance(trajs, (str, bytes)) or trajs is None:
+        raise TypeError(f"{name}: expected an array of positions, shape (N, T) or (T,), "
+                        f"or a list of 1-D arrays, got {trajs!r}.")
+    ts = as_trajectory_set(trajs, name, ANDI_MIN_LENGTH)
+    if not ts.dim1:
+        raise ValueError(
+            f"{name}: these networks read one-dimensional positions, shape (T,), (N, T) or a "
+            f"list of 1-D arrays; got shape {ts.x.shape} (d = {ts.x.shape[2]}). Pass one "
+            "component at a time (e.g. x[..., 0]) and combine the results yourself.")
+    x = ts.x[:, :, 0]
+    N, T = x.shape
+    valid = ~np.isnan(x)
+    first = np.argmax(valid, axis=1)
+    last = T - 1 - np.argmax(valid[:, ::-1], axis=1)
+    n = last - first + 1
+    count = valid.sum(axis=1)
+    gap = np.flatnonzero(count != n)
+    if gap.size:
+        raise ValueError(
+            f"{name}: trajectory {int(gap[0])} has a missing point (NaN) between valid ones"
+            + (f", and {gap.size - 1} more" if gap.size > 1 else "")
+            + "; these networks need contiguous positions (NaN only before the first or after "
+            "the last point). Split such tracks at their gaps first.")
+    short = np.flatnonzero(n < ANDI_MIN_LENGTH)
+    if short.size:
+        raise ValueError(
+            f"{name}: trajectory {int(short[0])} has {int(n[short[0]])} points; these networks "
+            f"need at least ANDI_MIN_LENGTH = {ANDI_MIN_LENGTH} points per trajectory.")
+    if np.any(first > 0):  # leading NaN: shift each row to start at its first point
+        idx = np.minimum(first[:, None] + np.arange(T), T - 1)
+        x = np.take_along_axis(x, idx, axis=1)
+        x[np.arange(T) >= n[:, None]] = np.nan
+    return x, n, ts.single
+
+
+def _andi_features(x, n, width):
+    """Left-aligned positions (M, >= width + 1) and lengths -> network input (M, width, 5).
+
+    Channels: increments / rms, mask, relative time in [0, 1], log(z**2 + 1e-3) / 4 and
+    the positions re-summed from the scaled increments divided by sqrt(n - 1).
+    """
+    M = x.shape[0]
+    steps = n - 1
+    d = np.diff(x[:, : width + 1], axis=1)
+    mask = np.arange(width)[None, :] < steps[:, None]
+    d = np.where(mask, d, 0.0)
+    rms = np.sqrt(np.sum(d * d, axis=1) / steps)
+    immobile = ~(rms > 0)
+    z = d / np.where(immobile, 1.0, rms)[:, None]
+    out = np.zeros((M, width, len(_ANDI_CHANNELS)), dtype=np.float32)
+    out[:, :, 0] = z
+    out[:, :, 1] = mask
+    out[:, :, 2] = np.where(mask, np.arange(width)[None, :] / np.maximum(steps - 1, 1)[:, None], 0.0)
+    out[:, :, 3] = np.where(mask, np.log(z * z + 1e-3) / 4, 0.0)
+    out[:, :, 4] = np.cumsum(z, axis=1) / np.sqrt(steps)[:, None] * mask
+    return out, immobile
+
+
+def _andi_width(steps: int) -> int:
+    for w in _ANDI_WIDTHS:
+        if steps <= w:
+            return w
+    return -(-steps // 1024) * 1024
+
+
+def andi_input(trajs):
+    """Trajectories of any lengths -> ``(input, lengths)`` for :func:`build_andi_network`.
+
+    Parameters
+    ----------
+    trajs : array_like, shape (N, T) or (T,), or list of 1-D arrays
+        Raw positions, any scale; one-dimensional only. NaN may pad the end (or the start) of
+        a shorter trajectory; at least :data:`ANDI_MIN_LENGTH` = 10 valid points each.
+
+    Returns
+    -------
+    x : ndarray of float32, shape (N, W, 5)
+        Network input, padded to ``W`` = the longest trajectory minus one, rounded up to the
+        next width in (16, 32, ..., 1024) or a multiple of 1024. Channels: increments divided
+        by their rms, mask (1 valid, 0 padding), relative time, log(z**2 + 1e-3) / 4, and the
+        re-summed positions divided by sqrt(n - 1).
+    lengths : ndarray of int, shape (N,)
+        Number of valid points of each trajectory.
+
+    Raises
+    ------
+    ValueError
+        Gaps inside a trajectory, fewer than 10 points, an all-NaN trajectory, or d-D input.
+
+    See Also
+    --------
+    build_andi_network : the network that reads it.
+    predict_model : uses it.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> x, n = andi_input([ad.simulate("fbm", 30, 0.5, rng=0), ad.simulate("lw", 12, 1.5, rng=1)])
+    >>> x.shape, n.tolist(), x[1, :, 1].sum()
+    ((2, 32, 5), [30, 12], np.float32(11.0))
+    """
+    x, n, _ = _andi_positions(trajs)
+    width = _andi_width(int(n.max()) - 1)
+    if x.shape[1] < width + 1:
+        x = np.pad(x, ((0, 0), (0, width + 1 - x.shape[1])), constant_values=np.nan)
+    return _andi_features(x, n, width)[0], n
+
+
+def _andi_outputs(trajs, what, net=None):
+    """(raw network outputs (N, 7) with NaN rows for immobile tracks, was_1d)."""
+    x, n, was_1d = _andi_positions(trajs)
+    net = load_pretrained("andi_1d") if net is None else net
+    out = np.full((x.shape[0], len(MODELS) + 2), np.nan)
+    order = np.argsort(n, kind="stable")
+    widths = np.array([_andi_width(int(s)) for s in n[order] - 1])
+    immobile = np.zeros(x.shape[0], dtype=bool)
+    for w in np.unique(widths):
+        rows = order[widths == w]
+        pad = max(0, w + 1 - x.shape[1])
+        xb = x[rows, : w + 1]
+        if pad:
+            xb = np.pad(xb, ((0, 0), (0, pad)), constant_values=np.nan)
+        feats, still = _andi_features(xb, n[rows], int(w))
+        immobile[rows] = still
+        # Batches of a power-of-two size, at most _MAX_BATCH_POINTS points (memory).
+        cap = 1 << max(0, (_MAX_BATCH_POINTS // int(w)).bit_length() - 1)
+        size = min(256, cap, max(8, 1 << max(0, (len(rows) - 1).bit_length())))
+        for i in range(0, len(rows), size):
+            chunk = feats[i:i + size]
+            k = chunk.shape[0]
+            if k < size:
+                chunk = np.concatenate([chunk, np.zeros((size - k, *chunk.shape[1:]), np.float32)])
+            out[rows[i:i + k]] = np.asarray(net.predict_on_batch(chunk))[:k]
+    out[immobile] = np.nan
+    _warn_immobile(immobile, what)
+    return out, was_1d
+
+
+@functools.lru_cache(maxsize=None)
+def _andi_meta() -> dict:
+    import json
+
+    path = _DATA / "andi_1d.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def predict_model(trajs):
+    """Probabilities that each trajectory comes from each of the five models.
+
+    Parameters
+    ----------
+    trajs : array_like, shape (N, T) or (T,), or list of 1-D arrays
+        Raw positions, any scale, one-dimensional. Trajectories of unequal lengths: a list of
+        arrays, or an array padded with NaN at the end. At least 10 points each (trained on
+        10 to 1000; longer ones are accepted). NaN between valid points is a ValueError.
+
+    Returns
+    -------
+    ndarray, shape (N, 5)
+        Probabilities over :data:`anomdiff.MODELS` (``("attm", "ctrw", "fbm", "lw", "sbm")``);
+        rows sum to 1. Shape (5,) for one trajectory of shape (T,). Immobile trajectories
+        (all positions equal) give a row of NaN and one ``RuntimeWarning``.
+
+    Raises
+    ------
+    ValueError
+        Fewer than 10 points, an all-NaN trajectory, gaps, or d-dimensional input (these
+        networks are 1-D: pass one component at a time).
+
+    See Also
+    --------
+    predict_alpha : the exponent from the same network.
+    anomdiff.displacements : the classical signatures that tell the models apart.
+
+    Notes
+    -----
+    The network (:func:`build_andi_network`, shipped as ``"andi_1d"``) was trained on the
+    five simulators of this library with randomized nuisance parameters (lengths 10..1000,
+    CTRW ``tau0`` over two decades, Lévy walks in and out of equilibrium, Gaussian
+    localization noise of std up to 1.2 step std), so that it does not rely on quirks of one
+    generator. Its accuracy on the AnDi-1 protocol is in ``benchmarks/andi_protocol.py``
+    and in ``anomdiff/data/andi_1d.json``.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> p = predict_model([ad.simulate("ctrw", 500, 0.4, rng=0), ad.simulate("lw", 80, 1.8, rng=1)])
+    >>> p.shape, bool(np.allclose(p.sum(axis=1), 1))
+    ((2, 5), True)
+    """
+    out, was_1d = _andi_outputs(trajs, "model probabilities")
+    logits = out[:, : len(MODELS)]
+    with np.errstate(invalid="ignore"):
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        prob = e / e.sum(axis=1, keepdims=True)
+    return prob[0] if was_1d else prob
