@@ -6,6 +6,8 @@ Usage (from the repository root)::
     python scripts/train_pretrained.py --only alpha    # FBM exponent regressor only
     python scripts/train_pretrained.py --only alpha_noisy  # regressor for noisy FBM only
     python scripts/train_pretrained.py --only ergodic  # ergodicity classifier only
+    python scripts/train_pretrained.py --only andi     # any-model network (model + exponent
+                                                       # with uncertainty), scripts/train_andi.py
 
 Writes ``anomdiff/data/alpha_fbm.keras``, ``alpha_fbm_noisy.keras`` and ``ergodic.keras`` plus a small
 JSON file with the training settings, validation scores and training time for each.
@@ -144,7 +146,8 @@ def save(model, name, meta):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["alpha", "alpha_noisy", "ergodic"], help="train only one network")
+    parser.add_argument("--only", choices=["alpha", "alpha_noisy", "ergodic", "andi"],
+                        help="train only one network")
     parser.add_argument("--epochs", type=int, help="override the number of epochs (each network)")
     args = parser.parse_args()
     more = {} if args.epochs is None else {"epochs": args.epochs}
@@ -154,3 +157,9 @@ if __name__ == "__main__":
         train_alpha(**{"seed": 2028, "epochs": 10, "noise": 1.0, "name": "alpha_fbm_noisy", **more})
     if args.only in (None, "ergodic"):
         train_ergodic(**more)
+    if args.only in (None, "andi"):
+        # The any-model network (issue 11): fixed steps, not epochs; see scripts/train_andi.py.
+        sys.path.insert(0, str(ROOT / "scripts"))
+        from train_andi import train_andi
+
+        train_andi()
