@@ -300,3 +300,19 @@ def test_readme_commands_keep_an_existing_venv():
     assert 'python -m pytest -m "not slow"' in text, "README: show the quick run"
     assert "labpath=book%2Fintro.ipynb" in text, "README: the Binder badge opens the .ipynb"
     assert "example_tracks.LICENSE" in text, "README: name the example dataset's licence"
+
+
+def test_intro_lists_every_chapter_with_its_time():
+    """The intro's chapter table links each chapter and quotes the time its objectives box gives."""
+    intro = _text(BOOK / "intro.md")
+    rows = {m.group(1): int(m.group(2)) for m in
+            re.finditer(r"^\|[^|]*\|\s*\[[^\]]+\]\((\d\d_\w+)\.md\)[^\n]*\|\s*(\d+) min\s*\|\s*$", intro, re.M)}
+    toc = _text(ROOT / "_toc.yml")
+    for md in NUMBERED:
+        if f"file: book/{md.stem}" not in toc:
+            continue  # a chapter being written, not yet in the book
+        assert md.stem in rows, f"intro.md: no row linking {md.name} with its time"
+        box = re.search(r"In this chapter \(about (\d+) minutes\)", _text(md))
+        assert box, f"{md.name}: no 'In this chapter (about NN minutes)' box"
+        assert rows[md.stem] == int(box.group(1)), (
+            f"intro.md gives {rows[md.stem]} min for {md.name}, its box {box.group(1)} min")
