@@ -2572,3 +2572,396 @@ def check_aged_teamsd(func) -> CheckResult:
         raise Problem(f"{args} = {got:.5g}, expected {expected:.5g}. Take M at the measured "
                       "times t_a .. t_a + T - 1 and average M[lag:] - M[:-lag].")
     return "Correct! Your aged TEA-MSD is exact, at every age and lag tried."
+
+
+# ------------------------------------------------------------------ chapter 8: which model?
+
+__all__ += ["check_increment_autocorrelation", "check_fbm_autocorrelation",
+            "check_estimator_mae", "check_own_classifier", "check_confusion_matrix"]
+
+# The AnDi-1 exponent grid of each model (Muñoz-Gil et al. 2021): steps of 0.05.
+_ANDI_RANGE = {"attm": (0.05, 1.0), "ctrw": (0.05, 1.0), "fbm": (0.05, 1.95),
+               "lw": (1.05, 2.0), "sbm": (0.05, 2.0)}
+
+
+def _andi_set(n_per_model, T, seed):
+    """(trajs (N, T), labels (N,), alphas (N,)): each model with exponents drawn from its
+    AnDi-1 grid, one simulate call per exponent."""
+    rng = np.random.default_rng(seed)
+    grid = np.round(np.arange(0.05, 2.001, 0.05), 2)
+    blocks, labels, alphas = [], [], []
+    for k, m in enumerate(MODELS):
+        lo, hi = _ANDI_RANGE[m]
+        drawn = rng.choice(grid[(grid >= lo) & (grid <= hi)], n_per_model)
+        for a in np.unique(drawn):
+            n = int(np.sum(drawn == a))
+            blocks.append(simulate(m, T, float(a), n, rng=rng))
+            labels += [k] * n
+            alphas += [float(a)] * n
+    return np.concatenate(blocks), np.array(labels), np.array(alphas)
+
+
+def _pooled_autocorrelation(x, lag, max_tau, centred=False, per_trajectory=False, biased=False):
+    """C(tau) of the lag-``lag`` increments of (N, T) x, pooled (reference) or with a typical
+    mistake: mean removed, ratio averaged per trajectory, or divided by all N (T - lag)."""
+    v = x[:, lag:] - x[:, :-lag]
+    if centred:
+        v = v - v.mean()
+    n = v.shape[1]
+    if per_trajectory:
+        c = np.array([np.mean(v[:, : n - t] * v[:, t:], axis=1) for t in range(max_tau + 1)])
+        return np.mean(c / c[0], axis=1)
+    c = np.array([np.sum(v[:, : n - t] * v[:, t:]) / (v.shape[0] * (n if biased else n - t))
+                  for t in range(max_tau + 1)])
+    return c / c[0]
+
+
+@check
+def check_increment_autocorrelation(func) -> CheckResult:
+    """Check the pooled, normalized autocorrelation of the lag-delta increments.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(trajs, lag, max_tau) -> (max_tau + 1,)``: for an (N, T) array without gaps,
+        with ``v_t = x_{t+lag} - x_t``, the values
+        ``C(tau) = mean(v_t v_{t+tau}) / mean(v_t**2)`` for tau = 0..max_tau, each mean over
+        every trajectory and every valid t.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if it matches :func:`anomdiff.displacements.increment_autocorrelation` on FBM
+        and CTRW trajectories.
+
+    See Also
+    --------
+    anomdiff.displacements.increment_autocorrelation : the library's version.
+
+    Notes
+    -----
+    For FBM, ``C(lag) = 2**(alpha - 1) - 1`` for every lag; for the CTRW ``C(tau) = 0`` for
+    tau >= lag [1]_.
+
+    References
+    ----------
+    .. [1] S. C. Weber, A. J. Spakowitz, J. A. Theriot, Phys. Rev. Lett. 104, 238102 (2010),
+       doi:10.1103/PhysRevLett.104.238102.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> f = lambda x, lag, max_tau: ad.displacements.increment_autocorrelation(x, lag, max_tau)[1]
+    >>> check_increment_autocorrelation(f).passed  # doctest: +ELLIPSIS
+    Correct! ...
+    True
+    """
+    from .displacements import increment_autocorrelation
+
+    cases = [("fbm", 0.5, 3, 9, 81), ("ctrw", 0.6, 5, 12, 82), ("fbm", 1.4, 1, 4, 83)]
+    for model, alpha, lag, max_tau, seed in cases:
+        x = _offset(simulate(model, 150, alpha, 40, rng=seed), seed)
+        expected = increment_autocorrelation(x, lag, max_tau)[1]
+        got = as_array(call(func, x.copy(), lag, max_tau, what="increment_autocorrelation"),
+                       "increment_autocorrelation")
+        where = f" (test: {model}, lag = {lag}, max_tau = {max_tau})"
+        alternatives = [
+            (_pooled_autocorrelation(x, lag, max_tau, centred=True),
+             "You subtracted the mean increment: the models' increments have mean zero, so "
+             "use mean(v_t * v_{t+tau}) without centring (np.corrcoef centres)."),
+            (_pooled_autocorrelation(x, lag, max_tau, per_trajectory=True),
+             "You normalized each trajectory separately and averaged the ratios: sum the "
+             "products over all trajectories first, then divide by the pooled mean square."),
+            (_pooled_autocorrelation(x, lag, max_tau, biased=True),
+             "At shift tau there are only T - lag - tau products per trajectory: divide by "
+             "that number (np.mean of the shorter slices does it), not by T - lag."),
+        ]
+        if lag > 1:
+            alternatives.append((_pooled_autocorrelation(x, 1, max_tau), "You used one-step "
+                                 "increments whatever the lag: v = x[:, lag:] - x[:, :-lag]."))
+        x0 = x - x[:, :1]
+        pos = np.array([np.mean(x0[:, : x.shape[1] - t] * x0[:, t:]) for t in range(max_tau + 1)])
+        alternatives.append((pos / pos[0], "That is the correlation of the positions: use "
+                                           "the increments v_t = x_{t+lag} - x_t."))
+        cov = np.array([np.mean((x[:, lag:] - x[:, :-lag])[:, : x.shape[1] - lag - t]
+                                * (x[:, lag:] - x[:, :-lag])[:, t:]) for t in range(max_tau + 1)])
+        alternatives.append((cov, "Your values are not normalized: divide by C(0) = "
+                                  "mean(v_t**2), so that C(0) = 1."))
+        compare(got, expected, name="autocorrelation", axes=("shifts",),
+                alternatives=[(a, w + where) for a, w in alternatives],
+                shapes={(max_tau,): "Include tau = 0 (where C = 1): max_tau + 1 values."})
+    return ("Correct! Your autocorrelation matches the library's, for FBM (a dip at tau = lag) "
+            "and for the CTRW (zero beyond the window).")
+
+
+@check
+def check_fbm_autocorrelation(func) -> CheckResult:
+    """Check the FBM theory of the normalized increment autocorrelation.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(tau, alpha, lag) -> array like tau``:
+        ``((s + 1)**alpha + |s - 1|**alpha - 2 s**alpha) / 2`` with ``s = tau / lag``.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if it matches ``theory.fgn_autocovariance(tau, alpha, lag) / lag**alpha``.
+
+    See Also
+    --------
+    anomdiff.theory.fgn_autocovariance : the unnormalized covariance.
+
+    Notes
+    -----
+    FBM has stationary increments and ``<(x_t - x_s)^2> = |t - s|**alpha``, so
+    ``<v_t v_{t+tau}> = (|tau + lag|**alpha + |tau - lag|**alpha - 2 |tau|**alpha) / 2`` [1]_.
+
+    References
+    ----------
+    .. [1] B. B. Mandelbrot, J. W. Van Ness, SIAM Rev. 10, 422 (1968), doi:10.1137/1010093.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def c(tau, alpha, lag):
+    ...     s = np.asarray(tau, float) / lag
+    ...     return ((s + 1)**alpha + np.abs(s - 1)**alpha - 2 * s**alpha) / 2
+    >>> check_fbm_autocorrelation(c).passed  # doctest: +ELLIPSIS
+    Correct! ...
+    True
+    """
+    tau = np.arange(0, 31)
+    for alpha, lag in [(0.5, 1), (0.3, 5), (1.5, 4), (1.0, 2)]:
+        expected = theory.fgn_autocovariance(tau, alpha, lag) / lag**alpha
+        got = as_array(call(func, tau.copy(), alpha, lag, what="fbm_autocorrelation"),
+                       "fbm_autocorrelation")
+        where = f" (test: alpha = {alpha}, lag = {lag})"
+        s = tau / lag
+        with np.errstate(all="ignore"):
+            no_abs = ((s + 1) ** alpha + (s - 1) ** alpha - 2 * s**alpha) / 2
+        if got.shape == expected.shape and np.isnan(got[tau < lag]).any() and np.isnan(no_abs[tau < lag]).any():
+            raise Problem("Your values are NaN for tau < lag: (s - 1)**alpha of a negative number "
+                          "is NaN; write |s - 1|**alpha, np.abs(s - 1)**alpha." + where)
+        alternatives = [
+            (theory.fgn_autocovariance(tau, alpha, lag),
+             "That is the covariance in units where <v**2> = lag**alpha: divide by lag**alpha "
+             "(or write it in s = tau / lag), so that C(0) = 1."),
+            (theory.fgn_autocovariance(tau, alpha, 1),
+             "You used tau instead of s = tau / lag: the windows are lag steps long."),
+            (2 * expected, "Your values are twice too large: the formula has a factor 1/2."),
+        ]
+        compare(got, expected, name="autocorrelation", axes=("shifts",),
+                alternatives=[(a, w + where) for a, w in alternatives], transposable=False)
+    return ("Correct! Your FBM autocorrelation matches the theory: C(0) = 1 and a dip "
+            "2**(alpha - 1) - 1 at tau = lag for alpha < 1.")
+
+
+def _estimator_set():
+    """FBM and SBM trajectories (T = 100) with exponents on the AnDi grid: no immobile ones."""
+    rng = np.random.default_rng(808)
+    grid = np.round(np.arange(0.1, 1.91, 0.1), 2)
+    blocks, alphas = [], []
+    for m in ("fbm", "sbm"):
+        for a in grid:
+            blocks.append(simulate(m, 100, float(a), 3, rng=rng))
+            alphas += [float(a)] * 3
+    return np.concatenate(blocks), np.array(alphas)
+
+
+@check
+def check_estimator_mae(func) -> CheckResult:
+    """Check the mean absolute errors of the MLE, the TA-MSD fit and the network.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(trajs, alpha_true) -> dict`` with keys ``"mle"``, ``"fit"`` and ``"network"``:
+        the MAE of ``ad.mle_alpha(trajs)[0]``, of ``ad.fit_alpha(trajs, np.arange(1, 11))``
+        and of ``ad.ml.predict_alpha(trajs)`` against ``alpha_true``.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if all three match, on FBM and SBM trajectories of 100 points.
+
+    See Also
+    --------
+    anomdiff.mle_alpha, anomdiff.fit_alpha, anomdiff.ml.predict_alpha
+
+    Examples
+    --------
+    >>> bad = lambda trajs, alpha: {"mle": 0.0, "fit": 0.0}
+    >>> check_estimator_mae(bad).passed  # doctest: +ELLIPSIS
+    Not yet. ...
+    False
+    """
+    from . import ml
+    from .estimators import mle_alpha
+
+    x, alpha = _estimator_set()
+    got = call(func, x.copy(), alpha.copy(), what="estimator_mae")
+    if not isinstance(got, dict):
+        raise Problem(f"estimator_mae should return a dict like {{'mle': ..., 'fit': ..., "
+                      f"'network': ...}}, but it returned {describe(got)}.")
+    missing = [k for k in ("mle", "fit", "network") if k not in got]
+    if missing:
+        raise Problem(f"Your dict lacks the key(s) {missing}: return the MAE of each estimator "
+                      "under 'mle', 'fit' and 'network'.")
+    estimates = {"mle": mle_alpha(x)[0], "fit": fit_alpha(x, np.arange(1, 11)),
+                 "network": ml.predict_alpha(x)}
+    words = {"mle": "ad.mle_alpha(trajs)[0] (the first of its two outputs)",
+             "fit": "ad.fit_alpha(trajs, np.arange(1, 11)) (lags 1 to 10)",
+             "network": "ad.ml.predict_alpha(trajs) (the any-model network, model=None)"}
+    for key, est in estimates.items():
+        value = as_number(got[key], f"your MAE under {key!r}")
+        err = est - alpha
+        expected = float(np.nanmean(np.abs(err)))
+        if np.isclose(value, expected, rtol=1e-3, atol=1e-6):
+            continue
+        if np.isclose(value, np.nanmean(err), rtol=1e-3):
+            why = "That is the mean signed error (the bias): take the absolute value first."
+        elif np.isclose(value, np.sqrt(np.nanmean(err**2)), rtol=1e-3):
+            why = "That is the root-mean-square error: the MAE is the mean of |estimate - truth|."
+        elif np.isclose(value, np.nanmedian(np.abs(err)), rtol=1e-3):
+            why = "That is the median absolute error: take the mean."
+        elif key == "network" and np.isclose(
+                value, float(np.nanmean(np.abs(ml.predict_alpha(x, model="fbm") - alpha))), rtol=1e-3):
+            why = ("That is the FBM specialist (model='fbm'): use the any-model network, "
+                   "ad.ml.predict_alpha(trajs), which is meant for every model.")
+        else:
+            why = f"Compute the estimates with {words[key]} and average |estimate - alpha_true|."
+        raise Problem(f"Your MAE under {key!r} is {value:.4g}, expected {expected:.4g}. {why}")
+    best = min(estimates, key=lambda k: float(np.nanmean(np.abs(estimates[k] - alpha))))
+    return (f"Correct! All three MAEs match (on these FBM and SBM trajectories the smallest is "
+            f"the {best}'s).")
+
+
+@check
+def check_own_classifier(func, *, floor=0.6) -> CheckResult:
+    """Check a model classifier on a fixed test set: accuracy above ``floor``.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(trajs) -> (N,)`` labels, one per trajectory of an (N, 200) array: indices into
+        ``ad.MODELS`` (0 = attm, ..., 4 = sbm) or the model names.
+    floor : float, default 0.6
+        The accuracy to beat (chance is 0.2).
+
+    Returns
+    -------
+    CheckResult
+        Truthy if the accuracy on 100 clean trajectories per model (T = 200, exponents on
+        each model's AnDi-1 grid, fixed seed) is at least ``floor``.
+
+    See Also
+    --------
+    anomdiff.ml.predict_model : the network's classifier.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_own_classifier(lambda x: np.full(len(x), 2)).passed  # doctest: +ELLIPSIS
+    Not yet. ...
+    False
+    """
+    x, labels, _ = _andi_set(100, 200, seed=4242)
+    got = call(func, x.copy(), what="classify")
+    raw = np.asarray(got, dtype=object)
+    if raw.ndim == 2 and raw.shape == (len(x), len(MODELS)):
+        raise Problem("You returned a probability (or score) for each model: return one label "
+                      "per trajectory, e.g. np.argmax(scores, axis=1).")
+    if raw.ndim != 1 or raw.shape[0] != len(x):
+        raise Problem(f"classify should return one label per trajectory, shape ({len(x)},); "
+                      f"it returned {describe(got)}.")
+    names = {m: k for k, m in enumerate(MODELS)}
+    try:
+        pred = np.array([names[str(v).lower()] if isinstance(v, str) else int(v) for v in raw])
+    except (KeyError, TypeError, ValueError):
+        raise Problem(f"Your labels should be integers 0..4 (indices into ad.MODELS = {MODELS}) "
+                      f"or model names; got values like {raw[:3].tolist()}.") from None
+    if np.any((pred < 0) | (pred >= len(MODELS))):
+        raise Problem(f"Your labels should be 0..4 (indices into ad.MODELS = {MODELS}); "
+                      f"got {sorted(set(pred.tolist()))[:8]}.")
+    acc = float(np.mean(pred == labels))
+    per = ", ".join(f"{m} {np.mean(pred[labels == k] == k):.0%}" for k, m in enumerate(MODELS))
+    if np.all(pred == pred[0]):
+        raise Problem(f"Your classifier answers {MODELS[pred[0]]} for every trajectory "
+                      f"(accuracy {acc:.0%}, chance level). Check that your features differ "
+                      "between models and are not NaN (an immobile CTRW walker has zero "
+                      "step variance: give it a finite feature value).")
+    if acc < floor:
+        wrong = labels != pred
+        pairs = np.zeros((len(MODELS), len(MODELS)), int)
+        np.add.at(pairs, (labels[wrong], pred[wrong]), 1)
+        i, j = np.unravel_index(int(np.argmax(pairs)), pairs.shape)
+        raise Problem(f"Accuracy {acc:.1%} on the test set, below the floor {floor:.0%} "
+                      f"(per model: {per}). The most common mistake: {MODELS[i]} called "
+                      f"{MODELS[j]} ({pairs[i, j]} times). Add a feature that separates these "
+                      "two (step correlation, non-Gaussianity, exactly-zero steps, a change of "
+                      "the step variance along the trajectory), or train on more trajectories.")
+    return (f"Correct! Your classifier reaches {acc:.1%} on the test set (floor {floor:.0%}; "
+            f"per model: {per}).")
+
+
+def _confusion(true, pred, k):
+    counts = np.zeros((k, k))
+    np.add.at(counts, (true, pred), 1)
+    return counts
+
+
+@check
+def check_confusion_matrix(func) -> CheckResult:
+    """Check a row-normalized confusion matrix.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(true, pred, n_classes) -> (n_classes, n_classes)``: entry [i, j] is the
+        fraction of the samples of true class i that were predicted as class j (each row sums
+        to 1).
+
+    Returns
+    -------
+    CheckResult
+        Truthy if it matches on unbalanced classes.
+
+    See Also
+    --------
+    check_own_classifier : the classifier whose errors it describes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def cm(true, pred, n_classes):
+    ...     c = np.zeros((n_classes, n_classes))
+    ...     np.add.at(c, (true, pred), 1)
+    ...     return c / c.sum(axis=1, keepdims=True)
+    >>> check_confusion_matrix(cm).passed  # doctest: +ELLIPSIS
+    Correct! ...
+    True
+    """
+    rng = np.random.default_rng(77)
+    k = 5
+    true = rng.choice(k, 300, p=[0.1, 0.15, 0.2, 0.25, 0.3])
+    pred = np.where(rng.random(300) < 0.6, true, rng.choice(k, 300))
+    counts = _confusion(true, pred, k)
+    expected = counts / counts.sum(axis=1, keepdims=True)
+    got = as_array(call(func, true.copy(), pred.copy(), k, what="confusion_matrix"), "confusion_matrix")
+    alternatives = [
+        (counts, "These are counts: divide each row by its sum (the number of samples of that "
+                 "true class), so that each row sums to 1."),
+        (counts.T / counts.T.sum(axis=1, keepdims=True),
+         "Your rows are the predicted classes: put the true class on the rows, "
+         "counts[true, pred]."),
+        (counts / counts.sum(axis=0, keepdims=True),
+         "You divided by the column sums (the number of predictions of each class): divide "
+         "each row by its own sum, the number of samples of that true class."),
+        (counts / counts.sum(), "You divided by the total number of samples: divide each row "
+                                "by its own sum, so that each row sums to 1."),
+    ]
+    compare(got, expected, name="confusion matrix", axes=("true classes", "predicted classes"),
+            alternatives=alternatives)
+    return "Correct! Rows are the true classes and each row sums to 1."

@@ -1053,3 +1053,156 @@ def test_accuracy_wrong(func, words):
 def test_group_eb_wrong(func, words):
     passed, message = run(checks.check_group_eb, func)
     assert not passed and words in message, message
+
+
+# ------------------------------------------------------------------ chapter 8: which model?
+
+def _autocorr(x, lag, max_tau):
+    """A learner's pooled increment autocorrelation, written independently of the library."""
+    v = x[:, lag:] - x[:, :-lag]
+    n = v.shape[1]
+    c = np.array([np.mean(v[:, : n - t] * v[:, t:]) for t in range(max_tau + 1)])
+    return c / c[0]
+
+
+def _autocorr_centred(x, lag, max_tau):
+    v = x[:, lag:] - x[:, :-lag]
+    v = v - v.mean()
+    n = v.shape[1]
+    c = np.array([np.mean(v[:, : n - t] * v[:, t:]) for t in range(max_tau + 1)])
+    return c / c[0]
+
+
+def _autocorr_biased(x, lag, max_tau):
+    v = x[:, lag:] - x[:, :-lag]
+    n = v.shape[1]
+    c = np.array([np.sum(v[:, : n - t] * v[:, t:]) / v.size for t in range(max_tau + 1)])
+    return c / c[0]
+
+
+def test_increment_autocorrelation_right():
+    passed, message = run(checks.check_increment_autocorrelation, _autocorr)
+    assert passed, message
+
+
+@pytest.mark.parametrize("func, words", [
+    (_autocorr_centred, "subtracted the mean"),
+    (_autocorr_biased, "T - lag - tau products"),
+    (lambda x, lag, m: _autocorr(x, lag, m)[1:], "Include tau = 0"),
+    (lambda x, lag, m: _autocorr(x, 1, m), "one-step increments"),
+    (lambda x, lag, m: _autocorr(x, lag, m) * np.mean((x[:, lag:] - x[:, :-lag]) ** 2), "not normalized"),
+    (stub, "not written yet"),
+    (broken, "raised"),
+])
+def test_increment_autocorrelation_wrong(func, words):
+    passed, message = run(checks.check_increment_autocorrelation, func)
+    assert not passed and words in message, message
+
+
+def test_increment_autocorrelation_reference_is_fbm_theory():
+    """The pooled C(lag) of FBM is 2**(alpha - 1) - 1 for every window; the CTRW's is 0."""
+    x = ad.simulate("fbm", 400, 0.5, 200, rng=11)
+    for lag in (1, 4):
+        c = checks._pooled_autocorrelation(x, lag, lag)[lag]
+        # block standard error from 10 groups of trajectories
+        blocks = [checks._pooled_autocorrelation(b, lag, lag)[lag] for b in np.split(x, 10)]
+        se = np.std(blocks, ddof=1) / np.sqrt(10)
+        assert abs(c - (2 ** -0.5 - 1)) < 4 * se + 0.005
+    y = ad.simulate("ctrw", 400, 0.5, 200, rng=12)
+    blocks = [checks._pooled_autocorrelation(b, 3, 6)[3:] for b in np.split(y, 10)]
+    mean, se = np.mean(blocks, axis=0), np.std(blocks, axis=0, ddof=1) / np.sqrt(10)
+    assert np.all(np.abs(mean) < 4 * se + 0.01), (mean, se)
+
+
+def _fbm_c(tau, alpha, lag):
+    s = np.asarray(tau, dtype=float) / lag
+    return ((s + 1) ** alpha + np.abs(s - 1) ** alpha - 2 * s**alpha) / 2
+
+
+def test_fbm_autocorrelation_right():
+    passed, message = run(checks.check_fbm_autocorrelation, _fbm_c)
+    assert passed, message
+
+
+@pytest.mark.parametrize("func, words", [
+    (lambda tau, a, lag: _fbm_c(tau, a, lag) * lag**a, "divide by lag**alpha"),
+    (lambda tau, a, lag: _fbm_c(tau, a, 1), "instead of s = tau / lag"),
+    (lambda tau, a, lag: 2 * _fbm_c(tau, a, lag), "factor 1/2"),
+    (lambda tau, a, lag: ((np.asarray(tau) / lag + 1) ** a + (np.asarray(tau) / lag - 1) ** a
+                          - 2 * (np.asarray(tau) / lag) ** a) / 2, "|s - 1|"),
+])
+def test_fbm_autocorrelation_wrong(func, words):
+    passed, message = run(checks.check_fbm_autocorrelation, func)
+    assert not passed and words in message, message
+
+
+def _maes(trajs, alpha, how=lambda e: np.nanmean(np.abs(e)), network=None):
+    est = {"mle": ad.mle_alpha(trajs)[0], "fit": ad.fit_alpha(trajs, np.arange(1, 11)),
+           "network": ad.ml.predict_alpha(trajs) if network is None else network(trajs)}
+    return {k: float(how(v - alpha)) for k, v in est.items()}
+
+
+@pytest.mark.slow
+def test_estimator_mae():
+    pytest.importorskip("keras")
+    assert run(checks.check_estimator_mae, _maes)[0]
+    for func, words in [
+        (lambda x, a: _maes(x, a, how=np.nanmean), "mean signed error"),
+        (lambda x, a: _maes(x, a, how=lambda e: np.sqrt(np.nanmean(e**2))), "root-mean-square"),
+        (lambda x, a: _maes(x, a, network=lambda t: ad.ml.predict_alpha(t, model="fbm")), "FBM specialist"),
+        (lambda x, a: {"mle": 0.1}, "lacks the key"),
+        (lambda x, a: [0.1, 0.2, 0.3], "should return a dict"),
+    ]:
+        passed, message = run(checks.check_estimator_mae, func)
+        assert not passed and words in message, message
+
+
+def _step_rule(x):
+    """A hand-made rule on two step features (no training): about 0.7 on the check's set."""
+    d = np.diff(x, axis=1)
+    m2 = np.mean(d**2, axis=1)
+    safe = np.where(m2 > 0, m2, 1.0)
+    rho = np.mean(d[:, 1:] * d[:, :-1], axis=1) / safe
+    zero = np.mean(d == 0, axis=1)
+    g = np.mean(d**4, axis=1) / (3 * safe**2) - 1
+    labels = np.full(len(x), 4)                       # sbm unless something else shows
+    labels[(np.abs(rho) > 0.1)] = 2                   # correlated steps: fbm
+    labels[rho > 0.3] = 3                             # strongly persistent: lw
+    labels[(g > 2) & (np.abs(rho) <= 0.1)] = 0        # heavy tails without correlation: attm
+    labels[(zero > 0.2) | (m2 == 0)] = 1              # rests: ctrw
+    return labels
+
+
+def test_own_classifier_right_and_wrong():
+    passed, message = run(checks.check_own_classifier, _step_rule, floor=0.5)
+    assert passed, message
+    for func, words in [
+        (lambda x: np.full(len(x), 2), "for every trajectory"),
+        (lambda x: np.eye(5)[_step_rule(x)], "one label per trajectory"),
+        (lambda x: _step_rule(x)[:-1], "shape (500,)"),
+        (lambda x: _step_rule(x) + 1, "0..4"),
+        (lambda x: np.where(np.arange(len(x)) % 2 == 0, 1, 2), "most common mistake"),
+        (stub, "not written yet"),
+    ]:
+        passed, message = run(checks.check_own_classifier, func)
+        assert not passed and words in message, message
+    names = lambda x: np.array(ad.MODELS)[_step_rule(x)]
+    assert run(checks.check_own_classifier, names, floor=0.5)[0]
+
+
+def _cm(true, pred, k):
+    c = np.zeros((k, k))
+    np.add.at(c, (true, pred), 1)
+    return c
+
+
+def test_confusion_matrix():
+    assert run(checks.check_confusion_matrix, lambda t, p, k: (lambda c: c / c.sum(1, keepdims=True))(_cm(t, p, k)))[0]
+    for func, words in [
+        (_cm, "These are counts"),
+        (lambda t, p, k: (lambda c: c / c.sum(1, keepdims=True))(_cm(p, t, k)), "rows are the predicted"),
+        (lambda t, p, k: (lambda c: c / c.sum(0, keepdims=True))(_cm(t, p, k)), "column sums"),
+        (lambda t, p, k: (lambda c: c / c.sum())(_cm(t, p, k)), "total number"),
+    ]:
+        passed, message = run(checks.check_confusion_matrix, func)
+        assert not passed and words in message, message
