@@ -42,10 +42,11 @@ import numpy as np
 
 from ._validate import as_int
 from .models import ATTM_GAMMA, ERGODIC_MODELS, LW_EXPONENTIAL_MEAN, check_alpha, model_name
+from .models import _check_options  # one validation of the simulator options
 
 __all__ = [
     "ERGODIC_MODELS", "is_ergodic", "msd", "eb", "eb_limit", "eb_ctrw", "lw_ergodicity_ratio",
-    "attm_mean_d_tau", "fgn_autocovariance", "fbm_crlb", "eb_length",
+    "attm_mean_d_tau", "fgn_autocovariance", "fbm_crlb", "eb_length", "aged_teamsd",
 ]
 
 #: Models with a finite-t EB theory in :func:`eb`.
@@ -258,32 +259,6 @@ def _msd_lw(t, alpha, equilibrium=True, **_):
 
 
 _MSD = {"attm": _msd_attm, "ctrw": _msd_ctrw, "fbm": _msd_fbm, "lw": _msd_lw, "sbm": _msd_fbm}
-_OPTIONS = {"ctrw": {"tau0": 1.0}, "lw": {"equilibrium": True}}
-
-
-def _check_options(name: str, options: dict) -> dict:
-    """Validate the simulator options ``simulate`` takes (ctrw tau0, lw equilibrium)."""
-    allowed = _OPTIONS.get(name, {})
-    unknown = sorted(set(options) - set(allowed))
-    if unknown:
-        text = ", ".join(allowed) if allowed else "no options"
-        raise TypeError(f"options: model {name!r} takes {text}; got {', '.join(map(repr, unknown))}.")
-    values = dict(allowed, **options)
-    if "tau0" in values:
-        tau0 = values["tau0"]
-        if isinstance(tau0, (bool, np.bool_)) or not isinstance(tau0, numbers.Real):
-            raise TypeError(f"tau0: expected a positive number (waiting-time scale in steps), got {tau0!r}.")
-        if not (math.isfinite(tau0) and tau0 > 0):
-            raise ValueError(f"tau0: expected a positive finite number, got {tau0}.")
-        values["tau0"] = float(tau0)
-    if "equilibrium" in values:
-        eq = values["equilibrium"]
-        if not isinstance(eq, (bool, np.bool_)):
-            raise TypeError(f"equilibrium: expected True or False, got {eq!r}.")
-        values["equilibrium"] = bool(eq)
-    return values
-
-
 def msd(model, t, alpha, dim=1, **options):
     """Ensemble mean squared displacement of a simulated model at times ``t``.
 
@@ -389,6 +364,86 @@ def _attm_mean_d_tau(alpha: float) -> float:
 
     value, _ = quad(integrand, 0, np.inf, limit=200)
     return value / math.gamma(k)
+
+
+def aged_teamsd(model, alpha, lags, T, t_a=0, **options):
+    """Mean TA-MSD of trajectories observed from time ``t_a`` on, for ``T`` points.
+
+    Parameters
+    ----------
+    model : str or int
+        One of ``anomdiff.MODELS`` or its label 0..4.
+    alpha : float
+        Anomalous exponent within the model's range.
+    lags : int or array_like of int
+        Lags Delta, 1 <= Delta <= T - 1.
+    T : int
+        Number of observed points (>= 2), at times ``t_a .. t_a + T - 1``.
+    t_a : int, optional
+        Ageing time: steps between the start of the process and the start of the
+        measurement (default 0, a measurement from the start).
+    **options
+        The simulator's options (``tau0`` for ``"ctrw"``); ``"lw"`` only with
+        ``equilibrium=True``.
+
+    Returns
+    -------
+    float or ndarray
+        The ensemble average of the TA-MSD at each lag (TEA-MSD), shape of ``lags``.
+
+    See Also
+    --------
+    msd : the ensemble MSD these sums are built from.
+    anomdiff.teamsd : the same quantity measured from trajectories.
+
+    Notes
+    -----
+    FBM and the Lévy walk started in equilibrium have stationary increments, so the
+    TEA-MSD is ``msd(Delta)`` whatever ``t_a`` and ``T``. ATTM, CTRW and SBM have
+    uncorrelated zero-mean increments, so ``<(x_b - x_a)**2> = M(b) - M(a)`` with ``M``
+    the ensemble MSD, and the TEA-MSD is the average of ``M(t + Delta) - M(t)`` over the
+    ``T - Delta`` windows ``t = t_a .. t_a + T - Delta - 1``: exact for the CTRW and SBM,
+    asymptotic for the ATTM like its MSD law. For the CTRW at ``T >> Delta`` this gives the
+    ageing factor ``Lambda = (1 + t_a / T)**alpha - (t_a / T)**alpha`` of [1]_ times the
+    non-aged TEA-MSD.
+
+    References
+    ----------
+    .. [1] Schulz, Barkai & Metzler, PRL 110, 020602 (2013),
+       doi:10.1103/PhysRevLett.110.020602.
+
+    Examples
+    --------
+    >>> young = aged_teamsd("ctrw", 0.5, 1, T=1000)
+    >>> old = aged_teamsd("ctrw", 0.5, 1, T=1000, t_a=1000)
+    >>> round(float(old / young), 3)
+    0.414
+    >>> float(aged_teamsd("fbm", 0.5, 4, T=100, t_a=50))
+    2.0
+    """
+    name = model_name(model)
+    alpha = check_alpha(name, alpha)
+    T = as_int(T, "T", 2)
+    t_a = as_int(t_a, "t_a", 0)
+    opts = _check_options(name, options)
+    scalar = np.ndim(lags) == 0
+    lag_arr = np.atleast_1d(np.asarray(lags))
+    if lag_arr.dtype.kind not in "iu" or lag_arr.ndim != 1:
+        raise TypeError(f"lags: expected integer lags, got {lags!r}.")
+    if lag_arr.size == 0 or lag_arr.min() < 1 or lag_arr.max() > T - 1:
+        raise ValueError(f"lags: every lag must satisfy 1 <= lag <= T - 1 = {T - 1}.")
+    if name == "lw" and not opts["equilibrium"]:
+        raise ValueError("options: aged_teamsd of the Lévy walk needs equilibrium=True "
+                         "(the non-equilibrium walk has correlated, non-stationary increments).")
+    if name in ("fbm", "lw"):
+        out = np.asarray(msd(name, lag_arr.astype(np.float64), alpha, **opts), dtype=np.float64)
+    else:
+        # mean over windows of M(t + lag) - M(t) from one cumulative sum of M
+        M = msd(name, np.arange(t_a, t_a + T, dtype=np.float64), alpha, **opts)
+        csum = np.concatenate([[0.0], np.cumsum(M)])
+        n = T - lag_arr
+        out = ((csum[T] - csum[lag_arr]) - csum[n]) / n
+    return float(out[0]) if scalar else out
 
 
 def attm_mean_d_tau(alpha) -> float:

@@ -772,25 +772,6 @@ def explore_ergodicity(model="ctrw", alpha=0.5, T=10_000, lag=1, *, show=True) -
 #: Ageing times offered by the ageing demo (steps discarded before the measurement).
 _AGEING_TIMES = [0, 10, 100, 1000, 10_000]
 #: Models whose increments are stationary (in the simulators' default start): no ageing.
-_STATIONARY = ("fbm", "lw")
-
-
-def _aged_teamsd(model, alpha, lags, t_a, T):
-    """TEA-MSD of trajectories measured on [t_a, t_a + T), from :func:`theory.msd`.
-
-    FBM and the Lévy walk started in equilibrium have stationary increments. ATTM, CTRW
-    and SBM have uncorrelated zero-mean increments, so <(x_b - x_a)^2> = M(b) - M(a) with
-    M the ensemble MSD, averaged over the T - Δ windows (exact for CTRW and SBM, asymptotic
-    for ATTM like its MSD law).
-    """
-    lags = np.atleast_1d(np.asarray(lags, dtype=np.int64))
-    if model in _STATIONARY:
-        return theory.msd(model, lags, alpha)
-    out = np.empty(lags.size)
-    M = theory.msd(model, np.arange(t_a, t_a + T, dtype=np.float64), alpha)
-    for k, lag in enumerate(lags):  # a few lags: one vector sum each
-        out[k] = np.mean(M[lag:] - M[:-lag])
-    return out
 
 
 def _draw_ageing(model, alpha, t_a, *, T=1000, n=200, shown=15):
@@ -806,9 +787,9 @@ def _draw_ageing(model, alpha, t_a, *, T=1000, n=200, shown=15):
     for row, ok in zip(m[:shown], pos):
         ax1.loglog(lags[ok], row[ok], color=color, lw=0.6, alpha=0.6)
     ax1.loglog(lags, m.mean(axis=0), "o", ms=4, color="k", label=f"TEA-MSD, t_a = {t_a}")
-    ax1.loglog(lags, _aged_teamsd(model, alpha, lags, t_a, T), "k-", lw=1.2,
+    ax1.loglog(lags, theory.aged_teamsd(model, alpha, lags, T, t_a), "k-", lw=1.2,
                label="theory at this t_a")
-    ax1.loglog(lags, _aged_teamsd(model, alpha, lags, 0, T), color="gray", ls=":", lw=1.5,
+    ax1.loglog(lags, theory.aged_teamsd(model, alpha, lags, T), color="gray", ls=":", lw=1.5,
                label="theory at t_a = 0")
     ax1.set_xlabel("lag Δ (steps)")
     ax1.set_ylabel("TA-MSD")
@@ -817,8 +798,8 @@ def _draw_ageing(model, alpha, t_a, *, T=1000, n=200, shown=15):
     ax1.minorticks_off()  # cheaper redraws
     ax1.legend(frameon=False, fontsize=8, loc="upper left")
     ages = np.unique(np.r_[0, np.geomspace(1, 10 * max(_AGEING_TIMES), 60).round()]).astype(int)
-    ref = _aged_teamsd(model, alpha, [1], 0, T)[0]
-    ratio = np.array([_aged_teamsd(model, alpha, [1], a, T)[0] for a in ages]) / ref
+    ref = theory.aged_teamsd(model, alpha, 1, T)
+    ratio = np.array([theory.aged_teamsd(model, alpha, 1, T, int(a)) for a in ages]) / ref
     ax2.plot(ages, ratio, "k-", lw=1.2, label="theory")
     measured = m[:, 0].mean() / ref
     ax2.plot([t_a], [measured], "o", ms=8, color=color, label=f"simulation: {measured:.3f}")
@@ -929,7 +910,7 @@ def _draw_cnn(alpha, T, sigma, *, fit_lags=5):
     rng = np.random.default_rng(SEED)
     x = simulate("fbm", T, alpha, n, rng=rng)
     y = add_localization_noise(x, sigma, rng=rng) if sigma > 0 else x
-    cnn = ml.predict_alpha(y)
+    cnn = ml.predict_alpha(y, model="fbm")
     window = np.arange(1, fit_lags + 1)
     fit = fit_alpha(y, window)
     bound, name = _crlb(alpha, T)

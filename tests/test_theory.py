@@ -468,3 +468,55 @@ def test_theory_rejects_bad_values_with_named_errors(value, which):
     # accepted: must be a legitimate value (e.g. alpha = 1.0 or a negative int lag of 0
     # rejected above); anything returned is finite
     assert np.all(np.isfinite(np.asarray(out, dtype=float)))
+
+
+# ---------------------------------------------------------------- ageing
+
+
+def test_aged_teamsd_is_the_ageing_factor_of_the_ctrw():
+    """For Δ << T the CTRW's aged TEA-MSD is Λ(t_a/T) = (1 + t_a/T)^α − (t_a/T)^α times the
+    non-aged one (Schulz, Barkai & Metzler, PRL 110, 020602 (2013))."""
+    alpha, T = 0.5, 10_000
+    base = theory.aged_teamsd("ctrw", alpha, 1, T)
+    for t_a in (100, 1000, 10_000, 100_000):
+        z = t_a / T
+        ratio = theory.aged_teamsd("ctrw", alpha, 1, T, t_a) / base
+        assert ratio == pytest.approx((1 + z) ** alpha - z**alpha, rel=2e-3)
+    # FBM has stationary increments: no ageing at all
+    fbm = [theory.aged_teamsd("fbm", 0.7, [1, 10], 1000, t_a) for t_a in (0, 10_000)]
+    np.testing.assert_allclose(fbm[0], fbm[1])
+
+
+def test_aged_teamsd_matches_a_window_loop_and_simulation():
+    lags = np.array([1, 3, 7])
+    M = theory.msd("sbm", np.arange(20, 70, dtype=float), 0.5)
+    loop = [np.mean(M[lag:] - M[:-lag]) for lag in lags]
+    np.testing.assert_allclose(theory.aged_teamsd("sbm", 0.5, lags, 50, 20), loop, rtol=1e-12)
+    # the aged CTRW against simulation: 4 standard errors of the per-trajectory TA-MSDs
+    x = ad.simulate("ctrw", 600, 0.5, 4000, rng=11)[:, 100:]
+    m = ad.tamsd(x, [1])[:, 0]
+    expected = theory.aged_teamsd("ctrw", 0.5, 1, 500, 100)
+    assert abs(m.mean() - expected) < 4 * m.std(ddof=1) / np.sqrt(m.size)
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    (dict(model="lw", alpha=1.5, lags=1, T=10, equilibrium=False), ValueError),
+    (dict(model="ctrw", alpha=0.5, lags=10, T=10), ValueError),
+    (dict(model="ctrw", alpha=0.5, lags=1.5, T=10), TypeError),
+    (dict(model="ctrw", alpha=0.5, lags=1, T=10, t_a=-1), ValueError),
+])
+def test_aged_teamsd_rejects_bad_input(kwargs, error):
+    with pytest.raises(error):
+        theory.aged_teamsd(**kwargs)
+
+
+@pytest.mark.parametrize("model, alpha", [("ctrw", 0.5), ("sbm", 0.5), ("sbm", 1.5)])
+def test_aged_teamsd_matches_simulation(model, alpha):
+    """Simulated by discarding t_a steps: the mean TA-MSD agrees with the theory within 4
+    standard errors of the mean over trajectories."""
+    t_a, T, N = 1000, 500, 400
+    x = ad.simulate(model, t_a + T, alpha, N, rng=11)[:, t_a:]
+    m = ad.tamsd(x, [1, 10])
+    expected = theory.aged_teamsd(model, alpha, [1, 10], T, t_a)
+    err = m.std(axis=0) / np.sqrt(N)
+    assert np.all(np.abs(m.mean(axis=0) - expected) < 4 * err), (m.mean(axis=0), expected, err)

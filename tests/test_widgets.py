@@ -271,33 +271,3 @@ def test_eb_demo_draws_theory_eb(model, alpha, lag):
     assert f"lag Δ = {lag}" in ax.get_ylabel()
 
 
-def test_aged_teamsd_is_the_ageing_factor_of_the_ctrw():
-    """For Δ << T the CTRW's aged TEA-MSD is Λ(t_a/T) = (1 + t_a/T)^α − (t_a/T)^α times the
-    non-aged one (Schulz, Barkai & Metzler, PRL 110, 020602 (2013))."""
-    import numpy as np
-
-    alpha, T = 0.5, 10_000
-    base = widgets._aged_teamsd("ctrw", alpha, [1], 0, T)[0]
-    for t_a in (100, 1000, 10_000, 100_000):
-        z = t_a / T
-        ratio = widgets._aged_teamsd("ctrw", alpha, [1], t_a, T)[0] / base
-        assert ratio == pytest.approx((1 + z) ** alpha - z**alpha, rel=2e-3)
-    # FBM has stationary increments: no ageing at all
-    fbm = [widgets._aged_teamsd("fbm", 0.7, [1, 10], t_a, 1000) for t_a in (0, 10_000)]
-    np.testing.assert_allclose(fbm[0], fbm[1])
-
-
-@pytest.mark.parametrize("model, alpha", [("ctrw", 0.5), ("sbm", 0.5), ("sbm", 1.5)])
-def test_aged_teamsd_matches_simulation(model, alpha):
-    """Simulated by discarding t_a steps: the mean TA-MSD agrees with the theory within 4
-    standard errors of the mean over trajectories."""
-    import numpy as np
-
-    import anomdiff as ad
-
-    t_a, T, N = 1000, 500, 400
-    x = ad.simulate(model, t_a + T, alpha, N, rng=11)[:, t_a:]
-    m = ad.tamsd(x, [1, 10])
-    expected = widgets._aged_teamsd(model, alpha, [1, 10], t_a, T)
-    err = m.std(axis=0) / np.sqrt(N)
-    assert np.all(np.abs(m.mean(axis=0) - expected) < 4 * err), (m.mean(axis=0), expected, err)
