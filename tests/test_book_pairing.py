@@ -316,3 +316,70 @@ def test_intro_lists_every_chapter_with_its_time():
         assert box, f"{md.name}: no 'In this chapter (about NN minutes)' box"
         assert rows[md.stem] == int(box.group(1)), (
             f"intro.md gives {rows[md.stem]} min for {md.name}, its box {box.group(1)} min")
+
+
+# ------------------------------------------------------------------ 5. JupyterLab in a browser
+@pytest.mark.browser
+@pytest.mark.slow
+def test_chapter_in_jupyterlab_renders_boxes_and_saves_unchanged(chromium, tmp_path, screenshot_dir):
+    """A learner double-clicks book/03_noise.md in JupyterLab: it opens as a notebook (jupytext),
+    the MyST boxes render (jupyterlab-myst), an answer opens, and saving changes no file."""
+    import socket
+    import time
+
+    from conftest import child_env, free_port, venv_bin
+
+    work = tmp_path / "repo"
+    (work / "book").mkdir(parents=True)
+    shutil.copy(ROOT / "jupytext.toml", work / "jupytext.toml")
+    for f in ("03_noise.md", "03_noise.ipynb"):
+        shutil.copy(BOOK / f, work / "book" / f)
+    # The repository's viewer setting (what postBuild installs), plus test-only settings:
+    # render every cell (no windowing) and no news pop-up.
+    config = tmp_path / "config"
+    subprocess.run(["bash", str(ROOT / "postBuild"), str(tmp_path / "env")], cwd=ROOT, check=True,
+                   capture_output=True)
+    (config / "labconfig").mkdir(parents=True)
+    (config / "labconfig" / "default_setting_overrides.json").write_text(json.dumps({
+        "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
+        "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    }), encoding="utf-8")
+    saved_before = (work / "book" / "03_noise.md").stat().st_mtime_ns
+    port = free_port()
+    env = child_env(JUPYTER_CONFIG_DIR=str(config),
+                    JUPYTER_CONFIG_PATH=str(tmp_path / "env" / "etc" / "jupyter"))
+    server = subprocess.Popen(
+        [venv_bin("jupyter"), "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+         "--IdentityProvider.token=t", f"--ServerApp.root_dir={work}", "--allow-root",
+         "--LabApp.news_url="], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(120):
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"http://127.0.0.1:{port}/lab/tree/book/03_noise.md?reset&token=t", timeout=180_000)
+        page.wait_for_selector(".jp-Notebook .jp-MarkdownCell", timeout=240_000)
+        page.wait_for_selector(".jp-Notebook summary:has-text('Answer')", timeout=120_000)
+        text = page.locator(".jp-Notebook").inner_text()
+        assert ":::{admonition}" not in text, "MyST boxes show as raw markup (jupyterlab-myst missing?)"
+        answer = page.locator(".jp-Notebook details:has(summary:has-text('Answer'))").first
+        assert answer.get_attribute("open") is None, "answers must start collapsed"
+        answer.locator("summary").click()
+        page.wait_for_function("d => d.open", arg=answer.element_handle(), timeout=10_000)
+        page.screenshot(path=str(screenshot_dir / "jupyterlab_03_noise_answer.png"))
+        page.keyboard.press("Control+s")
+        for _ in range(60):  # wait until the save reached the disk
+            if (work / "book" / "03_noise.md").stat().st_mtime_ns != saved_before:
+                break
+            time.sleep(0.5)
+        page.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert (work / "book" / "03_noise.md").stat().st_mtime_ns != saved_before, "the save never happened"
+    changed = [f for f in ("03_noise.md", "03_noise.ipynb")
+               if not filecmp.cmp(BOOK / f, work / "book" / f, shallow=False)]
+    assert not changed, f"opening and saving in JupyterLab changed {changed}"
