@@ -35,7 +35,7 @@ from scipy import integrate, special
 
 from . import theory
 from ._feedback import (CheckResult, Problem, as_array, as_number, call, check, compare,
-                        describe, mismatch, timed)
+                        describe, mismatch, singular, timed)
 from .datasets import add_localization_noise, create_dataset, ergodicity_dataset, normalize
 from .ergodicity import eb
 from .models import ERGODIC_MODELS, MODELS, model_name, simulate
@@ -1929,7 +1929,6 @@ def check_classifier(model, *, T, target_accuracy) -> CheckResult:
 
 # ------------------------------------------------------------------ chapter 7: your own data
 
-from ._feedback import singular  # noqa: E402 - used by the NaN-aware comparison below
 
 __all__ += ["check_tracks_array", "check_tamsd_gaps", "check_sigma_covariance",
             "check_sigma_intercept", "check_real_tracks"]
@@ -1995,6 +1994,10 @@ def check_tracks_array(func) -> CheckResult:
     CheckResult
         Truthy if the array matches :func:`anomdiff.tracks_from_dataframe` on a shuffled
         trackpy-style table and on a TrackMate-style one.
+
+    See Also
+    --------
+    anomdiff.tracks_from_dataframe : the library's version of the same conversion.
 
     Examples
     --------
@@ -2076,6 +2079,10 @@ def check_tamsd_gaps(func) -> CheckResult:
         Truthy if the result matches :func:`anomdiff.tamsd`, NaN included, and the code is
         vectorized over the tracks.
 
+    See Also
+    --------
+    anomdiff.tamsd : the library's TA-MSD, which averages over valid pairs too.
+
     Examples
     --------
     >>> import anomdiff as ad
@@ -2147,6 +2154,10 @@ def check_sigma_covariance(func) -> CheckResult:
     CheckResult
         Truthy if the estimate agrees with the reference within three standard errors (from
         the spread between tracks) on simulated Brownian tracks with known noise.
+
+    See Also
+    --------
+    check_sigma_intercept : the other estimate of sigma, from the MSD intercept.
 
     Notes
     -----
@@ -2234,6 +2245,10 @@ def check_sigma_intercept(func) -> CheckResult:
     CheckResult
         Truthy if, on simulated 2-D FBM tracks with gaps at alpha = 1 and alpha = 0.6 (known
         noise), the estimate lies within four bootstrap standard errors of the truth.
+
+    See Also
+    --------
+    check_sigma_covariance : the other estimate of sigma, from the increment covariance.
 
     Notes
     -----
@@ -2330,6 +2345,10 @@ def check_real_tracks(D_real, sigma_real) -> CheckResult:
         alpha = 1, covariance estimator; all tracks or those with at least 5 points), widened
         by a factor 1.6 either way. This is a check of units and magnitude: the data are
         heterogeneous, so there is no single right value.
+
+    See Also
+    --------
+    anomdiff.example_tracks : the real tracks this exercise analyses.
 
     Examples
     --------

@@ -10,7 +10,8 @@
    ``tests/notebook_outputs.json`` and put into temporary copies before nbval runs them.
    After changing a checked cell, record it again with::
 
-       python tests/test_notebooks.py --record
+       python tests/test_notebooks.py --record            # every notebook
+       python tests/test_notebooks.py --record 04_ergodicity   # just these
 
 The notebooks need Keras (chapters 5 and 6) and take a few minutes on two cores.
 """
@@ -292,14 +293,16 @@ def test_solution_notebooks_pass_nbval(tmp_path):
 # ------------------------------------------------------------------ recording
 
 
-def record() -> None:
-    """Execute the solution notebooks; store the stdout of their NBVAL_CHECK_OUTPUT cells."""
+def record(names=None) -> None:
+    """Execute solution notebooks (all, or ``names``); store the stdout of their
+    NBVAL_CHECK_OUTPUT cells, keeping what is recorded for the others."""
     import nbclient
     import nbformat
 
     os.environ.update(_env())
-    out = {}
-    for name in NOTEBOOKS:
+    out = json.loads(EXPECTED.read_text(encoding="utf-8")) if names and EXPECTED.exists() else {}
+    out = {k: v for k, v in out.items() if k in NOTEBOOKS}
+    for name in names or NOTEBOOKS:
         nb = nbformat.read(SOLUTIONS / name, as_version=4)
         nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
                                 resources={"metadata": {"path": str(SOLUTIONS)}}).execute()
@@ -310,7 +313,7 @@ def record() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--record"]:
-        record()
+    if sys.argv[1:2] == ["--record"]:
+        record([n if n.endswith(".ipynb") else n + ".ipynb" for n in sys.argv[2:]])
     else:
         print(__doc__)
