@@ -38,7 +38,7 @@ SOLUTIONS = ROOT / "solutions"
 CHAPTERS = sorted(p for p in BOOK.glob("*.md") if "```{code-cell}" in p.read_text(encoding="utf-8"))
 NUMBERED = [p for p in CHAPTERS if p.name[:2].isdigit()]
 EXPECTED_CHAPTERS = ("intro", "01_models", "02_measuring", "03_noise", "04_ergodicity",
-                     "05_ml_alpha", "06_ml_ergodic", "07_own_data", "08_further")
+                     "05_ml_alpha", "06_ml_ergodic", "07_own_data", "08_which_model", "09_further")
 SOLUTION_NOTEBOOKS = sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))
 
 
@@ -65,7 +65,8 @@ def test_every_chapter_is_there():
     names = {p.stem for p in CHAPTERS}
     missing = [stem for stem in EXPECTED_CHAPTERS if stem not in names]
     assert not missing, f"chapters missing in book/ (or without code cells): {missing}"
-    assert not (BOOK / "07_further.md").exists(), "chapter 7 'Going further' moved to 08_further.md"
+    assert not (BOOK / "07_further.md").exists(), "'Going further' is chapter 9: 09_further.md"
+    assert not (BOOK / "08_further.md").exists(), "'Going further' is chapter 9: 09_further.md"
     toc = _text(ROOT / "_toc.yml")
     for stem in EXPECTED_CHAPTERS[1:] + ("notation",):
         assert f"file: book/{stem}" in toc, f"book/{stem} is not in _toc.yml"
