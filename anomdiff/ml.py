@@ -9,7 +9,12 @@ Two families of networks are provided:
 
 * :func:`tutorial_network`, the CNN of the AnDi tutorial for one fixed length T;
 * :func:`build_regressor` / :func:`build_classifier`, a dilated residual CNN on normalized
-  increments with global pooling and log-power features, for any length T >= 20.
+  increments with global pooling and log-power features, for any length T >= 20;
+* :func:`build_andi_network`, the same idea with causal convolutions and pooling masked to the
+  valid steps, for trajectories of unequal lengths (>= 10 points) of any of the five models:
+  :func:`predict_model` (which model?) and ``predict_alpha(model=None, return_std=True)``
+  (the exponent with a calibrated uncertainty), benchmarked on the AnDi-1 protocol in
+  ``benchmarks/andi_protocol.py``.
 
 :func:`network_input` turns trajectories into what every network here reads. Pretrained
 networks ship with the package (:func:`load_pretrained`), so :func:`predict_alpha` and
@@ -172,7 +177,7 @@ class LogMeanSquare(keras.layers.Layer):
     Examples
     --------
     >>> x = np.full((1, 4, 2), 2.0, dtype="float32")
-    >>> np.asarray(LogMeanSquare()(x)).round(3).tolist()
+    >>> np.asarray(LogMeanSquare()(x)).astype(float).round(3).tolist()
     [[1.386, 1.386]]
     """
 
@@ -949,7 +954,7 @@ def predict_alpha(trajs, *, model=None, return_std=False):
     >>> x = ad.simulate("fbm", T=200, alpha=1.5, N=200, rng=1)
     >>> bool(abs(predict_alpha(1000 * x, model="fbm").mean() - 1.5) < 0.05)
     True
-    >>> a, s = predict_alpha([ad.simulate("ctrw", 300, 0.5, rng=2), x[0, :50]], return_std=True)
+    >>> a, s = predict_alpha([ad.simulate("ctrw", 300, 0.5, rng=2)[0], x[0, :50]], return_std=True)
     >>> a.shape, s.shape, bool(np.all(s > 0))
     ((2,), (2,), True)
     """
@@ -1047,7 +1052,7 @@ class MaskedPooling(keras.layers.Layer):
     --------
     >>> h = np.array([[[1.0], [3.0], [100.0]]], dtype="float32")
     >>> x = np.zeros((1, 3, 5), dtype="float32"); x[0, :2, 1] = 1
-    >>> np.asarray(MaskedPooling()([h, x])).round(3).tolist()
+    >>> np.asarray(MaskedPooling()([h, x])).astype(float).round(3).tolist()
     [[2.0, 1.609, 0.1]]
     """
 
@@ -1270,9 +1275,9 @@ def andi_input(trajs):
     Examples
     --------
     >>> import anomdiff as ad
-    >>> x, n = andi_input([ad.simulate("fbm", 30, 0.5, rng=0), ad.simulate("lw", 12, 1.5, rng=1)])
-    >>> x.shape, n.tolist(), x[1, :, 1].sum()
-    ((2, 32, 5), [30, 12], np.float32(11.0))
+    >>> x, n = andi_input([ad.simulate("fbm", 30, 0.5, rng=0)[0], ad.simulate("lw", 12, 1.5, rng=1)[0]])
+    >>> x.shape, n.tolist(), float(x[1, :, 1].sum())
+    ((2, 32, 5), [30, 12], 11.0)
     """
     x, n, _ = _andi_positions(trajs)
     width = _andi_width(int(n.max()) - 1)
@@ -1297,9 +1302,9 @@ def _andi_outputs(trajs, what, net=None):
             xb = np.pad(xb, ((0, 0), (0, pad)), constant_values=np.nan)
         feats, still = _andi_features(xb, n[rows], int(w))
         immobile[rows] = still
-        # Batches of a power-of-two size, at most _MAX_BATCH_POINTS points (memory).
-        cap = 1 << max(0, (_MAX_BATCH_POINTS // int(w)).bit_length() - 1)
-        size = min(256, cap, max(8, 1 << max(0, (len(rows) - 1).bit_length())))
+        # One batch size per width (about 2**15 points, a power of two): each width compiles
+        # one predict function, whatever the number of trajectories; memory stays bounded.
+        size = max(1, min(256, 2**15 // int(w)))
         for i in range(0, len(rows), size):
             chunk = feats[i:i + size]
             k = chunk.shape[0]
@@ -1359,7 +1364,7 @@ def predict_model(trajs):
     Examples
     --------
     >>> import anomdiff as ad
-    >>> p = predict_model([ad.simulate("ctrw", 500, 0.4, rng=0), ad.simulate("lw", 80, 1.8, rng=1)])
+    >>> p = predict_model([ad.simulate("ctrw", 500, 0.4, rng=0)[0], ad.simulate("lw", 80, 1.8, rng=1)[0]])
     >>> p.shape, bool(np.allclose(p.sum(axis=1), 1))
     ((2, 5), True)
     """
