@@ -11,11 +11,14 @@ Usage (from the repository root)::
 
 Writes ``anomdiff/data/alpha_fbm.keras``, ``alpha_fbm_noisy.keras`` and ``ergodic.keras`` plus a small
 JSON file with the training settings, validation scores and training time for each.
-Training data are simulated on the fly (fresh trajectories every epoch). Measured on 2 shared
-CPU cores, JAX backend: regressor 37 min, noisy regressor 11 min, classifier 27 min (the
-first and last ran at the same time, next to other jobs); expect about 45 minutes in all
-on an idle 2-core machine. Results depend slightly on the Keras backend and library
-versions, not on the run.
+Training data are simulated on the fly (fresh trajectories every epoch); one line per epoch
+shows the losses, the elapsed time and an estimate of the time left. Measured on 2 CPU
+cores, JAX backend: regressor 37 min, noisy regressor 11 min (both shared with other jobs);
+classifier 32 min (8 epochs x 28 000 trajectories, on 2 cores shared with ~7 other jobs,
+load average ~15: 414 s of CPU time in all; November 2026, after the CTRW's tau0 became 1
+and every model became ergodic at alpha = 1). These three networks: about 80 minutes, within
+the 2-hour budget. Results depend slightly on the Keras backend and library versions, not
+on the run.
 """
 
 from __future__ import annotations
