@@ -249,10 +249,10 @@ def mle_alpha(trajs, *, sigma=None):
     parabola through the best three grid points and two Newton steps; the standard error is
     ``(-l_p''(alpha))**-1/2`` by central differences. Cost without noise: 50 grid
     evaluations sharing one covariance (one O(T**2) recursion and an O(N T**2) product
-    each) and 6 per-trajectory evaluations, O(N T**2) each: about 1 s for N = 2000,
-    T = 100 and 0.1 s per trajectory at T = 1000, on one core. With noise each evaluation
-    of the profile has an inner search over log D (25-30 evaluations): about 30 times
-    slower.
+    each) and 6 per-trajectory evaluations, O(N T**2) each. Measured (2 cores shared):
+    1.4 s for N = 2000 at T = 100, 0.05 s per trajectory at T = 1000. With noise each
+    evaluation of the profile has an inner search over log D (25-30 evaluations): 0.04 s
+    per trajectory at T = 100.
 
     Accuracy (benchmarks/estimators.py; 2000 FBM trajectories, T = 100, alpha uniform in
     (0.2, 1.8)): the MAE is within 10 % of ``sqrt(2/pi)`` times the Cramér-Rao bound
