@@ -1811,7 +1811,9 @@ def _predict_vector(model, x, what="your network"):
 
 
 def _network_input(x):
-    return normalize(x)[..., None].astype(np.float32)
+    from .ml import network_input  # lazy: only the ML exercises' checks load Keras
+
+    return network_input(x)
 
 
 def _mobile(data):
