@@ -364,3 +364,21 @@ def test_chapter_figures_have_numbered_captions(html_dir, chapter_page):
     assert numbered, f"{chapter_page}: no figure with a numbered caption; captions: {captions}"
     short = [c for c in numbered if len(c.split()) < 12]
     assert not short, f"{chapter_page}: captions must say what to look at, these are too short: {short}"
+
+
+def test_every_chapter_figure_is_captioned(html_dir, toc_page):
+    """Every plot a cell draws sits in a numbered figure with a caption (demo cells excepted:
+    their figure is the live widget's, and the text after them says what to try)."""
+    if not toc_page.startswith("book/"):
+        return  # exercise and solution notebooks are shown without outputs
+    body = article(page_soup(html_dir, toc_page))
+    bare = []
+    for cell in body.select("div.cell"):
+        source = cell.select_one("div.cell_input")
+        if source is not None and re.search(r"\bexplore_\w+\(", source.get_text()):
+            continue
+        for img in cell.select("div.cell_output img"):
+            figure = img.find_parent("figure")
+            if figure is None or figure.select_one("figcaption") is None:
+                bare.append((source.get_text()[:80] if source else "?").strip())
+    assert not bare, f"{toc_page}: figures without a caption (mystnb figure metadata): {bare}"
