@@ -30,6 +30,12 @@ from pathlib import Path
 
 import pytest
 
+# The one place the tests set backends. This pytest process draws off-screen (Agg) and uses
+# the library's Keras backend whatever ~/.keras/keras.json says; kernels and other
+# subprocesses get child_env(), which drops MPLBACKEND so notebooks keep their inline backend.
+os.environ["MPLBACKEND"] = "Agg"
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
 REPO = Path(__file__).resolve().parents[1]
 BOOK_ROOT = Path(os.environ.get("ANOMDIFF_BOOK_ROOT", REPO)).resolve()
 BUILD_DIR = BOOK_ROOT / "_build"

@@ -18,6 +18,8 @@ The notebooks need Keras (chapters 5 and 6) and take a few minutes on two cores.
 
 from __future__ import annotations
 
+import importlib
+
 import importlib.util
 import json
 import os
@@ -26,6 +28,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import child_env
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -45,17 +49,8 @@ def _tool():
     return module
 
 
-def _need_keras():
-    if importlib.util.find_spec("keras") is None:  # don't import it: the backend is set in the kernel
-        pytest.skip("keras is not installed (pip install anomdiff[ml])")
-
-
 def _env():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-    env.setdefault("KERAS_BACKEND", "jax")
-    env["MPLBACKEND"] = "agg"  # tests only: no display
-    return env
+    return child_env(KERAS_BACKEND=os.environ.get("KERAS_BACKEND", "jax"))
 
 
 def _checked(cell) -> bool:
@@ -235,10 +230,8 @@ def test_expected_outputs_match_marked_cells():
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_exercise_notebook_runs(name):
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    if name.startswith(("05", "06", "08")):
-        _need_keras()
+    nbformat = importlib.import_module("nbformat")
+    nbclient = importlib.import_module("nbclient")
     nb = nbformat.read(EXERCISES / name, as_version=4)
     env = _env()
     old = dict(os.environ)
@@ -277,8 +270,7 @@ def _with_expected_outputs(src: Path, dst: Path, expected: dict) -> None:
 
 
 def test_solution_notebooks_pass_nbval(tmp_path):
-    pytest.importorskip("nbval")
-    _need_keras()
+    importlib.import_module("nbval")
     expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
     for name in NOTEBOOKS:
         _with_expected_outputs(SOLUTIONS / name, tmp_path / name, expected)

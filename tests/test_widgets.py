@@ -13,12 +13,9 @@ import statistics
 import time
 import warnings
 
-import matplotlib
 import pytest
 
-matplotlib.use("Agg")  # headless; the demos draw on matplotlib.figure.Figure directly
-
-widgets = pytest.importorskip("anomdiff.widgets", reason="anomdiff.widgets not written yet")
+from anomdiff import widgets  # conftest sets the Agg backend for this process
 
 DEMOS = sorted(n for n in getattr(widgets, "__all__", dir(widgets)) if n.startswith("explore_"))
 #: The redraw budget of issue 5 ("under 0.5 s per change on 2 cores"), for a typical change.
