@@ -987,8 +987,11 @@ def explore_cnn(alpha=1.5, T=200, sigma=0.0, *, show=True) -> Demo:
 
     Examples
     --------
-    >>> demo = explore_cnn(show=False)  # doctest: +SKIP
-    >>> demo.sliders["T"].value = 500   # doctest: +SKIP
+    In a notebook cell (the first call loads the network and compiles it for every offered
+    length, about 10 s on two cores; tests/test_widgets.py exercises it)::
+
+        demo = explore_cnn()
+        demo.sliders["T"].value = 500
     """
     from . import ml
 
@@ -1063,8 +1066,11 @@ def explore_classifier(model="sbm", alpha=1.0, T=200, *, show=True) -> Demo:
 
     Examples
     --------
-    >>> demo = explore_classifier(show=False)  # doctest: +SKIP
-    >>> demo.sliders["model"].value = "fbm"    # doctest: +SKIP
+    In a notebook cell (the first call loads the network, a few seconds;
+    tests/test_widgets.py exercises it)::
+
+        demo = explore_classifier()
+        demo.sliders["model"].value = "fbm"
     """
     from . import ml
 
