@@ -38,6 +38,7 @@ import argparse
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -108,7 +109,7 @@ def mae_table(name, pred, alphas, labels, n, sigma):
     row += [f"{np.mean(err[ok & (n >= a) & (n <= b)]):.3f}" for a, b in BANDS]
     row += [f"{np.mean(err[ok & (labels == k)]):.3f}" for k in range(len(ad.MODELS))]
     row += [f"{np.mean(err[ok & (sigma == s)]):.3f}" for s in NOISE]
-    print(f"{name:<22}" + "".join(f"{v:>9}" for v in row) + (f"   ({(~ok).sum()} NaN left out)" if (~ok).any() else ""))
+    print(f"{name:<22}" + "".join(f"{v:>9}" for v in row))
 
 
 def mae_header():
@@ -131,7 +132,7 @@ def f1_scores(labels, pred):
 def coverage_line(name, inside, mask):
     c = inside[mask].mean()
     se = np.sqrt(0.95 * 0.05 / mask.sum())
-    return f"{name:<14} {c:6.3f}  (n = {mask.sum():5d}, 0.95 ± {2 * se:.3f} at 2 binomial SE)"
+    return f"{name:<16} {c:6.3f}  (n = {mask.sum():5d}, 0.95 ± {2 * se:.3f} at 2 binomial SE)"
 
 
 def one_network_check(rng):
@@ -166,27 +167,35 @@ def main():
     print(f"AnDi-1 protocol, 1-D: {N} trajectories (seed {args.seed}), lengths U(10, 1000), "
           f"noise sigma in {NOISE} step std; simulated in {time.perf_counter() - t0:.0f} s")
     t0 = time.perf_counter()
-    prob = ml.predict_model(x)
-    alpha, std = ml.predict_alpha(x, return_std=True)
-    t_net = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    base = tamsd_baseline(x, n)
+    with warnings.catch_warnings():  # immobile tracks: counted below instead
+        warnings.simplefilter("ignore", RuntimeWarning)
+        prob = ml.predict_model(x)
+        alpha, std = ml.predict_alpha(x, return_std=True)
+        t_net = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        base = tamsd_baseline(x, n)
     t_base = time.perf_counter() - t0
-    print(f"network: {t_net:.0f} s for both outputs; TA-MSD fit: {t_base:.1f} s\n")
+    print(f"network: {t_net:.0f} s for both outputs; TA-MSD fit: {t_base:.1f} s")
+    mobile = np.isfinite(alpha)
+    print(f"{(~mobile).sum()} immobile trajectories (all positions equal: CTRW/ATTM that never "
+          f"moved, noise 0 x step std 0) have no output and are left out below, except where "
+          f"stated\n")
 
     print("Task 1, exponent: mean absolute error (target <= 0.15; AnDi paper's TA-MSD baseline 0.334)")
     mae_header()
     mae_table("network", alpha, alphas, labels, n, sigma)
     mae_table("TA-MSD fit", base, alphas, labels, n, sigma)
 
-    pred = np.argmax(prob, axis=1)
-    conf, f1, micro = f1_scores(labels, pred)
-    print(f"\nTask 2, model: micro-F1 = {micro:.3f} (target >= 0.85)")
+    pred = np.argmax(np.nan_to_num(prob, nan=-1.0), axis=1)
+    conf, f1, micro = f1_scores(labels[mobile], pred[mobile])
+    print(f"\nTask 2, model: micro-F1 = {micro:.3f} (target >= 0.85); {np.trace(conf) / N:.3f} "
+          f"if the {(~mobile).sum()} immobile tracks count as wrong")
     print("F1 per model: " + ", ".join(f"{m} {v:.3f}" for m, v in zip(ad.MODELS, f1)))
+    hit = pred == labels
     print("accuracy by length band: " + ", ".join(
-        f"{a}-{b}: {np.mean((pred == labels)[(n >= a) & (n <= b)]):.3f}" for a, b in BANDS))
+        f"{a}-{b}: {np.mean(hit[mobile & (n >= a) & (n <= b)]):.3f}" for a, b in BANDS))
     print("accuracy by noise: " + ", ".join(
-        f"sigma={s:g}: {np.mean((pred == labels)[sigma == s]):.3f}" for s in NOISE))
+        f"sigma={s:g}: {np.mean(hit[mobile & (sigma == s)]):.3f}" for s in NOISE))
     print("confusion matrix (rows: true model, columns: predicted; fraction of the row)")
     print(" " * 6 + "".join(f"{m:>8}" for m in ad.MODELS))
     for k, m in enumerate(ad.MODELS):
@@ -194,14 +203,14 @@ def main():
 
     inside = np.abs(alpha - alphas) <= 1.959964 * std
     print("\n95 % intervals alpha ± 1.96 std: coverage (target 0.93-0.97)")
-    print(coverage_line("all", inside, np.ones(N, bool)))
+    print(coverage_line("all", inside, mobile))
     for a, b in BANDS:
-        print(coverage_line(f"length {a}-{b}", inside, (n >= a) & (n <= b)))
+        print(coverage_line(f"length {a}-{b}", inside, mobile & (n >= a) & (n <= b)))
     for k, m in enumerate(ad.MODELS):
-        print(coverage_line(f"model {m}", inside, labels == k))
+        print(coverage_line(f"model {m}", inside, mobile & (labels == k)))
     for s in NOISE:
-        print(coverage_line(f"noise {s:g}", inside, sigma == s))
-    print(f"median std: {np.median(std):.3f}; mean interval width {np.mean(2 * 1.96 * std):.3f}")
+        print(coverage_line(f"noise {s:g}", inside, mobile & (sigma == s)))
+    print(f"median std: {np.nanmedian(std):.3f}; mean interval width {np.nanmean(2 * 1.96 * std):.3f}")
 
     print("\nOne network for all lengths:")
     one_network_check(rng)

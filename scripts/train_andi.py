@@ -158,13 +158,19 @@ def scores(out, lab, al, n, scale=1.0):
 
 
 def train_andi(seed=2031, steps=3800, batch=128, lr=2e-3, filters=32, log_every=100, n_cal=4000,
-               n_test=5000):
+               n_test=5000, init=None):
+    """Train (``init=None``) or continue training the network in the file ``init``; save it."""
     import keras
 
     ml.set_seed(seed)
     rng = np.random.default_rng(seed)
     sched = keras.optimizers.schedules.CosineDecay(lr, steps, alpha=0.02, warmup_target=None)
     model = ml.build_andi_network(filters=filters, learning_rate=sched)
+    previous = None
+    if init is not None:  # a second stage: same architecture, weights of the first stage
+        model.set_weights(keras.saving.load_model(init, compile=False).get_weights())
+        previous = json.loads(Path(init).with_suffix(".json").read_text())
+        previous.pop("reference_output", None)
     print(f"{NAME}: {model.count_params()} weights, {steps} steps of {batch}", flush=True)
     chunks = training_chunks(rng)
     t0 = time.perf_counter()
@@ -206,6 +212,11 @@ def train_andi(seed=2031, steps=3800, batch=128, lr=2e-3, filters=32, log_every=
         "train_seconds": round(train_seconds),
         "keras": keras.__version__, "backend": keras.backend.backend(),
     }
+    if previous is not None:
+        meta["train"] = "continued from the previous stage: " + meta["train"]
+        meta["previous_stage"] = previous
+        meta["train_seconds_all_stages"] = round(train_seconds) + previous.get(
+            "train_seconds_all_stages", previous["train_seconds"])
     save(model, meta)
     return model, meta
 
@@ -231,9 +242,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=3800)
     parser.add_argument("--seed", type=int, default=2031)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--init", help="continue from this .keras file (its .json beside it)")
     parser.add_argument("--log-every", type=int, default=100)
     parser.add_argument("--heldout", type=int, nargs=2, default=(4000, 5000),
                         help="sizes of the calibration and test sets")
     args = parser.parse_args()
-    train_andi(seed=args.seed, steps=args.steps, log_every=args.log_every,
-               n_cal=args.heldout[0], n_test=args.heldout[1])
+    train_andi(seed=args.seed, steps=args.steps, lr=args.lr, log_every=args.log_every,
+               n_cal=args.heldout[0], n_test=args.heldout[1], init=args.init)
