@@ -170,6 +170,11 @@ def _lags(lags, ts) -> np.ndarray:
         raise
 
 
+def _warn(message: str, stacklevel: int) -> None:
+    """``warnings.warn(message, RuntimeWarning, stacklevel)``, as if called where this is."""
+    warnings.warn(message, RuntimeWarning, stacklevel=stacklevel + 1)
+
+
 def _tamsd(x: np.ndarray, lags: np.ndarray, gaps: bool, caller: str) -> np.ndarray:
     """TA-MSD (N, L) of validated x (N, T, d), with the NaN and overflow warnings."""
     sums, counts = _tamsd_parts(x, lags, gaps)
@@ -178,19 +183,11 @@ def _tamsd(x: np.ndarray, lags: np.ndarray, gaps: bool, caller: str) -> np.ndarr
     empty = counts == 0
     if empty.any():
         rows = int(empty.any(axis=1).sum())
-        warnings.warn(
-            f"{caller}: {rows} of {len(out)} trajectories have no valid pair (t, t + lag) at "
-            f"some lags (too short or too gappy); their TA-MSD is NaN there.",
-            RuntimeWarning,
-            stacklevel=3,
-        )
+        _warn(f"{caller}: {rows} of {len(out)} trajectories have no valid pair (t, t + lag) at "
+              f"some lags (too short or too gappy); their TA-MSD is NaN there.", stacklevel=3)
     if np.isinf(out).any():
-        warnings.warn(
-            f"{caller}: squared displacements overflow float64 (positions too large, e.g. "
-            "> 1e154); the TA-MSD is inf there. Rescale the positions first.",
-            RuntimeWarning,
-            stacklevel=3,
-        )
+        _warn(f"{caller}: squared displacements overflow float64 (positions too large, e.g. "
+              "> 1e154); the TA-MSD is inf there. Rescale the positions first.", stacklevel=3)
     return out
 
 
@@ -301,8 +298,7 @@ def eamsd(trajs) -> np.ndarray:
 
     References
     ----------
-    .. [1] R. Metzler, J.-H. Jeon, A. G. Cherstvy and E. Barkai, Phys. Chem. Chem. Phys. 16,
-       24128 (2014), doi:10.1039/C4CP03465A.
+    .. [1] Metzler, Jeon, Cherstvy & Barkai, PCCP 16, 24128 (2014), doi:10.1039/C4CP03465A.
 
     Examples
     --------
@@ -322,12 +318,8 @@ def eamsd(trajs) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.where(valid, sq, 0.0).sum(axis=0) / n
     if np.any(n == 0):
-        warnings.warn(
-            f"eamsd: at {int(np.sum(n == 0))} of {len(n)} times no trajectory has both x_0 and "
-            "x_t; the EA-MSD is NaN there.",
-            RuntimeWarning,
-            stacklevel=2,
-        )
+        _warn(f"eamsd: at {int(np.sum(n == 0))} of {len(n)} times no trajectory has both x_0 "
+              "and x_t; the EA-MSD is NaN there.", stacklevel=2)
     return out
 
 
@@ -360,8 +352,7 @@ def teamsd(trajs, lags) -> np.ndarray:
 
     References
     ----------
-    .. [1] R. Metzler, J.-H. Jeon, A. G. Cherstvy and E. Barkai, Phys. Chem. Chem. Phys. 16,
-       24128 (2014), doi:10.1039/C4CP03465A.
+    .. [1] Metzler, Jeon, Cherstvy & Barkai, PCCP 16, 24128 (2014), doi:10.1039/C4CP03465A.
 
     Examples
     --------
@@ -496,12 +487,8 @@ def fit_alpha(trajs, lags, *, sigma=None, return_diffusivity=False):
     failed = int(np.sum(n < 2))
     if failed:
         why = "after the noise correction" if sigma is not None else "(immobile or too short)"
-        warnings.warn(
-            f"fit_alpha: {failed} of {len(alpha)} trajectories have fewer than two lags with a "
-            f"positive TA-MSD {why}; their exponent is NaN.",
-            RuntimeWarning,
-            stacklevel=2,
-        )
+        _warn(f"fit_alpha: {failed} of {len(alpha)} trajectories have fewer than two lags with "
+              f"a positive TA-MSD {why}; their exponent is NaN.", stacklevel=2)
     K = k / (2 * dim)
     if ts.single:
         alpha, K = float(alpha[0]), float(K[0])
