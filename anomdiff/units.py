@@ -82,10 +82,8 @@ def diffusivity_to_physical(K, alpha, *, frame_interval, pixel_size=1.0):
         :func:`anomdiff.fit_alpha` with ``return_diffusivity=True`` (MSD :math:`= 2 d K Δ^α`).
     alpha : float or array_like
         The exponents that go with ``K`` (broadcast against it).
-    frame_interval : float
-        Time between consecutive frames, in seconds (> 0).
-    pixel_size : float, default 1.0
-        Length of one position unit in µm (> 0); 1.0 if the positions are already in µm.
+    frame_interval, pixel_size : float
+        Seconds per frame and µm per position unit, as in :func:`to_physical`.
 
     Returns
     -------
