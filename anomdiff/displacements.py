@@ -104,8 +104,7 @@ def van_hove(trajs, lags, *, bins=41, scaled=False):
 
     References
     ----------
-    .. [1] Metzler, Jeon, Cherstvy & Barkai, Phys. Chem. Chem. Phys. 16, 24128 (2014),
-       doi:10.1039/C4CP03465A.
+    .. [1] Metzler, Jeon, Cherstvy & Barkai, PCCP 16, 24128 (2014), doi:10.1039/C4CP03465A.
 
     Examples
     --------
@@ -143,10 +142,8 @@ def non_gaussian(trajs, lags):
 
     Parameters
     ----------
-    trajs : array_like, shape (N, T), (N, T, d) or (T,), or list of arrays
-        Positions; NaN marks a missing point.
-    lags : int or sequence of int
-        Lags Δ in steps, each 1 <= Δ <= T - 1.
+    trajs, lags
+        Positions (NaN marks a missing point) and lags Δ in steps, as in :func:`van_hove`.
 
     Returns
     -------
