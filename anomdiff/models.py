@@ -166,7 +166,7 @@ def range_text(model) -> str:
     Parameters
     ----------
     model : str or int
-        A name in :data:`MODELS` or its label 0..4.
+        The model, named or labelled as for :func:`alpha_range`.
 
     Returns
     -------
