@@ -22,6 +22,11 @@ def _axes(ax):
     return ax
 
 
+def _curve(ax, t, values):
+    """The axes to draw on (a new one if None) and the curve ``t``, ``values`` as floats."""
+    return _axes(ax), np.asarray(t, dtype=np.float64), np.asarray(values, dtype=np.float64)
+
+
 def guide_line(ax, t, slope, through, **style):
     """Draw the power law ``c * t**slope`` through a given point, as a guide to the eye.
 
@@ -102,9 +107,7 @@ def loglog_msd(t, msd, *, model=None, alpha=None, ax=None, label="simulation", c
     >>> ax.get_xscale()
     'log'
     """
-    ax = _axes(ax)
-    t = np.asarray(t, dtype=np.float64)
-    msd = np.asarray(msd, dtype=np.float64)
+    ax, t, msd = _curve(ax, t, msd)
     keep = (t > 0) & (msd > 0)
     ax.loglog(t[keep], msd[keep], "o", ms=3, label=label, color=color)
     if model is not None and alpha is not None and keep.any():
@@ -147,7 +150,7 @@ def plot_eb(t, eb_values, *, model=None, alpha=None, lag=None, ax=None, label="E
     Returns
     -------
     matplotlib.axes.Axes
-        The axes drawn on.
+        ``ax``, or the new axes if it was None.
 
     See Also
     --------
@@ -163,9 +166,7 @@ def plot_eb(t, eb_values, *, model=None, alpha=None, lag=None, ax=None, label="E
     >>> ax.get_yscale()
     'log'
     """
-    ax = _axes(ax)
-    t = np.asarray(t, dtype=np.float64)
-    values = np.asarray(eb_values, dtype=np.float64)
+    ax, t, values = _curve(ax, t, eb_values)
     if color is None and model is not None:
         color = MODEL_COLORS.get(model)
     keep = np.isfinite(values) & (values > 0)
