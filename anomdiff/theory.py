@@ -581,10 +581,8 @@ def eb_limit(model, alpha) -> float:
 
     Parameters
     ----------
-    model : str or int
-        One of ``anomdiff.MODELS`` or its label 0..4.
-    alpha : float
-        Anomalous exponent within the model's range.
+    model, alpha
+        The model (name or label) and an exponent within its range, as in :func:`msd`.
 
     Returns
     -------
