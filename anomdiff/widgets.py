@@ -343,6 +343,45 @@ def _alpha_slider_for(model, alpha):
     return _float("α (exponent)", alpha, lo, hi, step=ALPHA_STEP)
 
 
+def _model_demo(name, draw, model, alpha, show, **sliders):
+    """A demo whose first sliders are the model and its exponent, the exponent's range
+    following the model; ``sliders`` come after them."""
+    sliders = {"model": _dropdown("model", MODELS, model),
+               "alpha": _alpha_slider_for(model, alpha), **sliders}
+    return Demo(name, sliders, draw, before_redraw=_alpha_follows_model, show=show)
+
+
+# ------------------------------------------------------------------ shared drawing
+
+
+def _plot_trajectories(ax, x, shown):
+    """The first ``shown`` trajectories of x against time (at most ~1000 points per line:
+    the same picture, a faster redraw)."""
+    t = np.arange(x.shape[1])
+    step = max(1, x.shape[1] // 1000)
+    for row in x[:shown]:
+        ax.plot(t[::step], row[::step], lw=0.8)
+    ax.set_xlabel("time t (steps)")
+    ax.set_ylabel("position x(t)")
+
+
+def _mean_std(values):
+    """``"mean ± std"`` of the values, for a legend."""
+    return f"{values.mean():.2f} ± {values.std():.2f}"
+
+
+def _estimates_hist(ax, good, bins, color, label, note=""):
+    """Outline histogram of finite estimates, labelled ``label: mean ± std`` and ``note``."""
+    ax.hist(good, bins=bins, histtype="step", lw=1.8, color=color,
+            label=f"{label}: {_mean_std(good)}{note}")
+
+
+def _mark_true_alpha(ax, alpha):
+    """The true exponent as a vertical line, with headroom above the histograms for a legend."""
+    ax.axvline(alpha, color="k", lw=1.2)
+    ax.set_ylim(top=ax.get_ylim()[1] * 1.45)
+
+
 # ------------------------------------------------------------------ chapter 1
 
 
@@ -350,12 +389,7 @@ def _draw_models(model, alpha, T, *, n=300, shown=5):
     rng = np.random.default_rng(SEED)
     x = simulate(model, T, alpha, n, rng=rng)
     fig, (ax1, ax2) = _figure()
-    t = np.arange(T)
-    step = max(1, T // 1000)  # at most ~1000 points per line: same picture, faster redraw
-    for row in x[:shown]:
-        ax1.plot(t[::step], row[::step], lw=0.8)
-    ax1.set_xlabel("time t (steps)")
-    ax1.set_ylabel("position x(t)")
+    _plot_trajectories(ax1, x, shown)
     ax1.set_title(f"{shown} {model.upper()} trajectories, α = {alpha:.2f}")
     ts = _logspaced(1, T - 1)
     from .plotting import MODEL_COLORS, loglog_msd
@@ -404,13 +438,8 @@ def explore_models(model="fbm", alpha=0.5, T=500, *, show=True) -> Demo:
     >>> demo.redraws
     2
     """
-    sliders = {
-        "model": _dropdown("model", MODELS, model),
-        "alpha": _alpha_slider_for(model, alpha),
-        "T": _choice("T (points)", [100, 200, 500, 1000, 2000], T),
-    }
-    return Demo("explore_models", sliders, _draw_models,
-                before_redraw=_alpha_follows_model, show=show)
+    return _model_demo("explore_models", _draw_models, model, alpha, show,
+                       T=_choice("T (points)", [100, 200, 500, 1000, 2000], T))
 
 
 # ------------------------------------------------------------------ chapter 2
@@ -471,21 +500,20 @@ def explore_fits(model="fbm", alpha=0.5, T=200, lags=(1, 10), *, show=True) -> D
 
     Parameters
     ----------
-    model : {"attm", "ctrw", "fbm", "lw", "sbm"}, default "fbm"
-        Initial model (dropdown).
-    alpha : float, default 0.5
-        Initial anomalous exponent, within the model's range.
+    model, alpha
+        Initial model and exponent, as in :func:`explore_models`.
     T : int, default 200
         Initial length, one of 50, 100, 200, 500, 1000, 2000.
     lags : tuple of int, default (1, 10)
         Initial first and last lag of the fit window (1 to 40).
     show : bool, default True
-        Display the sliders and the figure (only inside IPython).
+        As in :func:`explore_models`.
 
     Returns
     -------
     Demo
-        The demo; its sliders are ``model``, ``alpha``, ``T`` and ``lags``.
+        The demo; its sliders are ``model``, ``alpha``, ``T`` and ``lags`` (an
+        ``IntRangeSlider``).
 
     See Also
     --------
@@ -501,16 +529,11 @@ def explore_fits(model="fbm", alpha=0.5, T=200, lags=(1, 10), *, show=True) -> D
     """
     import ipywidgets as w
 
-    sliders = {
-        "model": _dropdown("model", MODELS, model),
-        "alpha": _alpha_slider_for(model, alpha),
-        "T": _choice("T (points)", [50, 100, 200, 500, 1000, 2000], T),
-        "lags": w.IntRangeSlider(value=tuple(lags), min=1, max=40, step=1,
+    lag_range = w.IntRangeSlider(value=tuple(lags), min=1, max=40, step=1,
                                  description="fit lags Δ", continuous_update=False,
-                                 style={"description_width": "initial"}),
-    }
-    return Demo("explore_fits", sliders, _draw_fits, before_redraw=_alpha_follows_model,
-                show=show)
+                                 style={"description_width": "initial"})
+    return _model_demo("explore_fits", _draw_fits, model, alpha, show,
+                       T=_choice("T (points)", [50, 100, 200, 500, 1000, 2000], T), lags=lag_range)
 
 
 # ------------------------------------------------------------------ chapter 3
@@ -553,10 +576,8 @@ def _draw_noise(sigma, alpha, T, *, n=400, fit_lags=8):
         good = est[np.isfinite(est)]
         lost = est.size - good.size
         extra = f", {lost} failed" if lost else ""
-        ax2.hist(good, bins=bins, histtype="step", lw=1.8, color=color,
-                 label=f"{label}: {good.mean():.2f} ± {good.std():.2f}{extra}")
-    ax2.axvline(alpha, color="k", lw=1.2)
-    ax2.set_ylim(top=ax2.get_ylim()[1] * 1.45)
+        _estimates_hist(ax2, good, bins, color, label, extra)
+    _mark_true_alpha(ax2, alpha)
     ax2.set_xlabel(f"α fitted on lags 1-{fit_lags}")
     ax2.set_ylabel("count")
     ax2.set_title(f"{n} trajectories of T = {T}", fontsize=10)
@@ -583,12 +604,12 @@ def explore_noise(sigma=0.5, alpha=1.0, T=200, *, show=True) -> Demo:
     T : int, default 200
         Initial length, one of 50, 100, 200, 500, 1000, 2000.
     show : bool, default True
-        Display the sliders and the figure (only inside IPython).
+        As in :func:`explore_models`.
 
     Returns
     -------
     Demo
-        The demo; its sliders are ``sigma``, ``alpha`` and ``T``.
+        The demo; its sliders are ``sigma``, ``alpha`` (within FBM's range) and ``T``.
 
     See Also
     --------
@@ -599,8 +620,8 @@ def explore_noise(sigma=0.5, alpha=1.0, T=200, *, show=True) -> Demo:
     --------
     >>> demo = explore_noise(show=False)
     >>> demo.sliders["sigma"].value = 1.0      # redraws
-    >>> demo.redraws
-    2
+    >>> demo.redraws, demo.values["sigma"]
+    (2, 1.0)
     """
     sliders = {
         "sigma": _float("σ (noise std)", sigma, 0.0, 2.0),
@@ -723,17 +744,14 @@ def explore_ergodicity(model="ctrw", alpha=0.5, T=10_000, lag=1, *, show=True) -
 
     Parameters
     ----------
-    model : {"attm", "ctrw", "fbm", "lw", "sbm"}, default "ctrw"
-        Initial model (dropdown).
-    alpha : float, default 0.5
-        Initial anomalous exponent; the slider follows the model's admitted range
-        (:func:`anomdiff.alpha_range`).
+    model, alpha
+        Initial model and exponent, as in :func:`explore_models`.
     T : int, default 10000
         Initial trajectory length, one of 100, 300, 1000, 3000, 10 000, 30 000, 100 000.
     lag : int, default 1
         Initial lag Δ of the TA-MSD, one of 1, 2, 5, 10, 20, 50.
     show : bool, default True
-        Display the sliders and the figure (only inside IPython).
+        As in :func:`explore_models`.
 
     Returns
     -------
@@ -755,18 +773,15 @@ def explore_ergodicity(model="ctrw", alpha=0.5, T=10_000, lag=1, *, show=True) -
     Examples
     --------
     >>> demo = explore_ergodicity(show=False)
-    >>> demo.sliders["lag"].value = 10      # redraws
+    >>> with demo.hold():                   # two sliders, one redraw
+    ...     demo.sliders["T"].value = 1000
+    ...     demo.sliders["lag"].value = 10
     >>> demo.redraws
     2
     """
-    sliders = {
-        "model": _dropdown("model", MODELS, model),
-        "alpha": _alpha_slider_for(model, alpha),
-        "T": _choice("T (points)", _EB_LENGTHS, T),
-        "lag": _choice("lag Δ", _EB_LAGS, lag),
-    }
-    return Demo("explore_ergodicity", sliders, _draw_ergodicity,
-                before_redraw=_alpha_follows_model, show=show)
+    return _model_demo("explore_ergodicity", _draw_ergodicity, model, alpha, show,
+                       T=_choice("T (points)", _EB_LENGTHS, T),
+                       lag=_choice("lag Δ", _EB_LAGS, lag))
 
 
 #: Ageing times offered by the ageing demo (steps discarded before the measurement).
@@ -824,19 +839,17 @@ def explore_ageing(model="ctrw", alpha=0.5, t_a=0, *, show=True) -> Demo:
 
     Parameters
     ----------
-    model : {"attm", "ctrw", "fbm", "lw", "sbm"}, default "ctrw"
-        Initial model (dropdown).
-    alpha : float, default 0.5
-        Initial anomalous exponent; the slider follows the model's admitted range.
+    model, alpha
+        Initial model and exponent, as in :func:`explore_models`.
     t_a : int, default 0
         Initial ageing time, one of 0, 10, 100, 1000, 10 000.
     show : bool, default True
-        Display the sliders and the figure (only inside IPython).
+        As in :func:`explore_models`.
 
     Returns
     -------
     Demo
-        The demo; its sliders are ``model``, ``alpha`` and ``t_a``.
+        The demo; its sliders are ``model``, ``alpha`` and the ageing time ``t_a``.
 
     See Also
     --------
@@ -865,16 +878,11 @@ def explore_ageing(model="ctrw", alpha=0.5, t_a=0, *, show=True) -> Demo:
     --------
     >>> demo = explore_ageing(show=False)
     >>> demo.sliders["t_a"].value = 1000    # redraws
-    >>> demo.redraws
-    2
+    >>> demo
+    <Demo explore_ageing: {'model': 'ctrw', 'alpha': 0.5, 't_a': 1000}, 2 redraws>
     """
-    sliders = {
-        "model": _dropdown("model", MODELS, model),
-        "alpha": _alpha_slider_for(model, alpha),
-        "t_a": _choice("t_a (ageing time)", _AGEING_TIMES, t_a),
-    }
-    return Demo("explore_ageing", sliders, _draw_ageing,
-                before_redraw=_alpha_follows_model, show=show)
+    return _model_demo("explore_ageing", _draw_ageing, model, alpha, show,
+                       t_a=_choice("t_a (ageing time)", _AGEING_TIMES, t_a))
 
 
 # ------------------------------------------------------------------ chapters 5 and 6
@@ -922,12 +930,10 @@ def _draw_cnn(alpha, T, sigma, *, fit_lags=5):
     ax1.axvspan(alpha - bound, alpha + bound, color="gray", alpha=0.25,
                 label=f"± {name} ({bound:.3f})")
     ax1.hist(cnn, bins=bins, histtype="stepfilled", alpha=0.5, color="tab:purple",
-             label=f"pretrained CNN: {cnn.mean():.2f} ± {cnn.std():.2f}")
+             label=f"pretrained CNN: {_mean_std(cnn)}")
     good = fit[np.isfinite(fit)]
-    ax1.hist(good, bins=bins, histtype="step", lw=1.8, color="tab:orange",
-             label=f"TA-MSD fit (lags 1-{fit_lags}): {good.mean():.2f} ± {good.std():.2f}")
-    ax1.axvline(alpha, color="k", lw=1.2)
-    ax1.set_ylim(top=ax1.get_ylim()[1] * 1.45)
+    _estimates_hist(ax1, good, bins, "tab:orange", f"TA-MSD fit (lags 1-{fit_lags})")
+    _mark_true_alpha(ax1, alpha)
     ax1.set_xlabel("estimated α")
     ax1.set_ylabel("trajectories")
     ax1.set_title(f"{n} fresh FBM trajectories, α = {alpha:.2f}, T = {T}, σ = {sigma:.2f}",
@@ -973,12 +979,13 @@ def explore_cnn(alpha=1.5, T=200, sigma=0.0, *, show=True) -> Demo:
     sigma : float, default 0.0
         Initial localization-noise standard deviation (0 to 1).
     show : bool, default True
-        Display the sliders and the figure (only inside IPython).
+        As in :func:`explore_models`.
 
     Returns
     -------
     Demo
-        The demo; its sliders are ``alpha``, ``T`` and ``sigma``.
+        The demo, with the network loaded and compiled; its sliders are ``alpha``, ``T`` and
+        ``sigma``.
 
     See Also
     --------
@@ -1016,12 +1023,7 @@ def _draw_classifier(model, alpha, T, *, shown=4):
     truth = theory.is_ergodic(model)
     correct = np.mean((prob >= 0.5) == truth)
     fig, (ax1, ax2) = _figure()
-    t = np.arange(T)
-    step = max(1, T // 1000)
-    for row in x[:shown]:
-        ax1.plot(t[::step], row[::step], lw=0.8)
-    ax1.set_xlabel("time t (steps)")
-    ax1.set_ylabel("position x(t)")
+    _plot_trajectories(ax1, x, shown)
     kind = "ergodic" if truth else "non-ergodic"
     ax1.set_title(f"{model.upper()}, α = {alpha:.2f} ({kind} by its model)", fontsize=10)
     ax2.hist(prob, bins=np.linspace(0, 1, 26), color=MODEL_COLORS[model], alpha=0.85)
@@ -1046,19 +1048,18 @@ def explore_classifier(model="sbm", alpha=1.0, T=200, *, show=True) -> Demo:
 
     Parameters
     ----------
-    model : {"attm", "ctrw", "fbm", "lw", "sbm"}, default "sbm"
-        Initial model (dropdown).
-    alpha : float, default 1.0
-        Initial anomalous exponent, within the model's range.
+    model, alpha
+        Initial model and exponent, as in :func:`explore_models`.
     T : int, default 200
         Initial length, one of 50, 100, 200, 500, 1000.
     show : bool, default True
-        Display the sliders and the figure (only inside IPython).
+        As in :func:`explore_models`.
 
     Returns
     -------
     Demo
-        The demo; its sliders are ``model``, ``alpha`` and ``T``.
+        The demo; its sliders are ``model``, ``alpha`` and ``T`` (a length the network was
+        compiled for).
 
     See Also
     --------
@@ -1076,10 +1077,5 @@ def explore_classifier(model="sbm", alpha=1.0, T=200, *, show=True) -> Demo:
 
     ml.load_pretrained("ergodic")
     _warm_up(ml.predict_ergodic)
-    sliders = {
-        "model": _dropdown("model", MODELS, model),
-        "alpha": _alpha_slider_for(model, alpha),
-        "T": _choice("T (points)", _ML_LENGTHS, T),
-    }
-    return Demo("explore_classifier", sliders, _draw_classifier,
-                before_redraw=_alpha_follows_model, show=show)
+    return _model_demo("explore_classifier", _draw_classifier, model, alpha, show,
+                       T=_choice("T (points)", _ML_LENGTHS, T))
