@@ -213,6 +213,7 @@ class Demo:
         self._draw = draw
         self._before = before_redraw
         self._hold = False
+        self._adjusting = False
         self.redraws = 0
         self.seconds = float("nan")
         self.figure = None
@@ -243,15 +244,16 @@ class Demo:
             self.redraw()
 
     def _on_change(self, change):
-        if self._hold:
-            return
-        if self._before is not None:
-            self._hold = True
+        # before_redraw runs even inside hold(): the exponent's range must follow the model
+        # whatever the order of the changes; its own slider changes neither recurse nor redraw.
+        if self._before is not None and not self._adjusting:
+            self._adjusting = True
             try:
                 self._before(self, change)
             finally:
-                self._hold = False
-        self.redraw()
+                self._adjusting = False
+        if not self._hold and not self._adjusting:
+            self.redraw()
 
     def redraw(self):
         """Draw the figure for the current values and update the notebook output."""

@@ -39,6 +39,12 @@ def _ends(slider):
     return [slider.min, slider.max]
 
 
+def _restore(demo, defaults):
+    with demo.hold():
+        for name, value in defaults.items():
+            demo.sliders[name].value = value
+
+
 def _cpu(demo, name, value):
     t0 = time.process_time()
     demo.sliders[name].value = value
@@ -54,14 +60,12 @@ def main():
         typical = []
         for name, slider in demo.sliders.items():
             typical.append(_cpu(demo, name, _neighbour(slider)))
-            with demo.hold():
-                demo.sliders[name].value = defaults[name]
+            _restore(demo, defaults)
         worst = (0.0, "")
         for name, slider in demo.sliders.items():
             for value in _ends(slider):
                 worst = max(worst, (_cpu(demo, name, value), f"{name}={value!r}"))
-            with demo.hold():
-                demo.sliders[name].value = defaults[name]
+            _restore(demo, defaults)
         med = statistics.median(typical)
         ok = "ok" if med < TYPICAL_TARGET else "MISSED"
         print(f"{fn:22s} {med:11.3f} {worst[0]:10.2f}  {worst[1]:20s}  < {TYPICAL_TARGET} {ok}")

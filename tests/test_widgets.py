@@ -128,6 +128,20 @@ def test_every_slider_to_its_extremes_updates_the_figure(demo):
             assert after_png != before_png, f"{name}={value!r}: the figure did not change"
 
 
+def test_exponent_range_follows_the_model_inside_hold():
+    demo = make_demo("explore_models")
+    defaults = {k: s.value for k, s in demo.sliders.items()}
+    try:
+        with demo.hold():
+            demo.sliders["model"].value = "sbm"
+            demo.sliders["model"].value = "ctrw"
+        assert demo.sliders["alpha"].max <= 1.0, "the exponent slider kept SBM's range"
+    finally:
+        with demo.hold():
+            for k, v in defaults.items():
+                demo.sliders[k].value = v
+
+
 def test_all_sliders_at_their_ends_together(demo):
     for end in (0, -1):
         before = demo.redraws
