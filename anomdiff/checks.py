@@ -37,9 +37,12 @@ from . import theory
 from ._feedback import (CheckResult, Problem, as_array, as_number, call, check, compare,
                         describe, mismatch, singular, timed)
 from .datasets import add_localization_noise, create_dataset, ergodicity_dataset, normalize
+from .displacements import increment_autocorrelation
 from .ergodicity import eb
+from .estimators import mle_alpha
 from .models import ERGODIC_MODELS, MODELS, model_name, simulate
-from .msd import eamsd, fit_alpha, tamsd, teamsd
+from .msd import eamsd, fit_alpha, fit_loglog, tamsd, teamsd
+from .tracks import example_tracks, tracks_from_dataframe, tracks_to_dataframe
 
 __all__ = [
     "CheckResult",
@@ -89,27 +92,6 @@ def _offset(x, seed):
     """Shift each trajectory by a random start, so forgetting x_0 shows."""
     rng = np.random.default_rng(seed)
     return x + rng.normal(0.0, 3.0, size=(x.shape[0], 1))
-
-
-def _loglog(lags, values):
-    """Least-squares slopes and prefactors of log(values) vs log(lags), one per row.
-
-    Non-positive or non-finite values are left out of their row's fit (as ``fit_alpha``).
-    """
-    v = np.atleast_2d(np.asarray(values, dtype=np.float64))
-    u = np.log(np.asarray(lags, dtype=np.float64))[None, :]
-    w = (v > 0) & np.isfinite(v)
-    with np.errstate(all="ignore"):
-        logv = np.where(w, np.log(np.where(w, v, 1.0)), 0.0)
-        n = w.sum(axis=1)
-        ubar = (w * u).sum(axis=1) / n
-        vbar = logv.sum(axis=1) / n
-        du = np.where(w, u - ubar[:, None], 0.0)
-        slope = (du * (logv - vbar[:, None])).sum(axis=1) / (du * du).sum(axis=1)
-        prefactor = np.exp(vbar - slope * ubar)
-    slope[n < 2] = np.nan
-    prefactor[n < 2] = np.nan
-    return slope, prefactor
 
 
 def _stack_hint(axis_advice):
@@ -788,9 +770,9 @@ def check_fit_alpha(func) -> CheckResult:
     expected = fit_alpha(x, lags)
     m = tamsd(x, lags)
     alts = [
-        (np.atleast_1d(_loglog(lags, teamsd(x, lags))[0]), "You fitted the TEA-MSD (the mean over trajectories): fit each trajectory's own TA-MSD."),
-        (_loglog(lags, m)[1], "You returned the prefactor K (intercept), not the exponent (slope)."),
-        (np.log(_loglog(lags, m)[1]), "You returned the intercept log K, not the slope."),
+        (np.atleast_1d(fit_loglog(lags, teamsd(x, lags))[0]), "You fitted the TEA-MSD (the mean over trajectories): fit each trajectory's own TA-MSD."),
+        (fit_loglog(lags, m)[1], "You returned the prefactor K (intercept), not the exponent (slope)."),
+        (np.log(fit_loglog(lags, m)[1]), "You returned the intercept log K, not the slope."),
         (1 / expected, "You got 1/alpha: put log(lag) on the x axis and log(TA-MSD) on the y axis."),
     ]
     got = as_array(call(func, x.copy(), lags.copy()), "your function")
@@ -1074,11 +1056,11 @@ def check_noise_correction(func) -> CheckResult:
     m = tamsd(x, lags)
     alts = [
         (fit_alpha(x, lags), "You did not correct: subtract 2 sigma**2 from the TA-MSD before the log-log fit."),
-        (_loglog(lags, m - sigma**2)[0], "You subtracted sigma**2; the noise enters both ends of a displacement, so subtract 2 sigma**2."),
-        (_loglog(lags, m - 2 * sigma)[0], "You subtracted 2 sigma; subtract 2 sigma**2 (a variance)."),
-        (_loglog(lags, m - sigma)[0], "You subtracted sigma; subtract 2 sigma**2 (twice the noise variance)."),
-        (_loglog(lags, m + 2 * sigma**2)[0], "You added 2 sigma**2; subtract it instead."),
-        (_loglog(lags, m - 4 * sigma**2)[0], "You subtracted 4 sigma**2; the offset is 2 sigma**2."),
+        (fit_loglog(lags, m - sigma**2)[0], "You subtracted sigma**2; the noise enters both ends of a displacement, so subtract 2 sigma**2."),
+        (fit_loglog(lags, m - 2 * sigma)[0], "You subtracted 2 sigma; subtract 2 sigma**2 (a variance)."),
+        (fit_loglog(lags, m - sigma)[0], "You subtracted sigma; subtract 2 sigma**2 (twice the noise variance)."),
+        (fit_loglog(lags, m + 2 * sigma**2)[0], "You added 2 sigma**2; subtract it instead."),
+        (fit_loglog(lags, m - 4 * sigma**2)[0], "You subtracted 4 sigma**2; the offset is 2 sigma**2."),
     ]
     got = as_array(call(func, x.copy(), lags.copy(), sigma))
     compare(got, expected, name="corrected exponents", axes=("trajectories",), alternatives=alts)
@@ -1952,8 +1934,6 @@ def _ragged_tracks(N, T, *, alpha=1.0, sigma=0.0, gap_rate=0.1, min_length=3, di
 
 def _tracks_table(trajs, *, particle="particle", frame="frame", pos=("x", "y"), seed=0):
     """A shuffled tracking table of ``trajs`` with non-contiguous ids and random start frames."""
-    from .tracks import tracks_to_dataframe
-
     rng = np.random.default_rng(seed)
     N = len(trajs)
     df = tracks_to_dataframe(trajs, ids=7 * np.arange(N) + 11,        # ids need not be 0..N-1
@@ -2008,8 +1988,6 @@ def check_tracks_array(func) -> CheckResult:
     Correct! Your array matches ad.tracks_from_dataframe, gaps and all.
     True
     """
-    from .tracks import tracks_from_dataframe
-
     axes = ("tracks", "frames", "coordinates")
     x = _ragged_tracks(12, 15, seed=71)
     df = _tracks_table(x, seed=72)
@@ -2310,8 +2288,6 @@ def check_sigma_intercept(func) -> CheckResult:
 
 def _real_reference():
     """D (um^2/s) and sigma (um) of ad.example_tracks by three reasonable estimators."""
-    from .tracks import example_tracks, tracks_from_dataframe
-
     x = tracks_from_dataframe(example_tracks(), pixel_size=0.16)[0]
     dt, lags = 0.00748, np.arange(1, 5)
     n = np.isfinite(x[..., 0]).sum(axis=1)
@@ -2676,8 +2652,6 @@ def check_increment_autocorrelation(func) -> CheckResult:
     Correct! ...
     True
     """
-    from .displacements import increment_autocorrelation
-
     cases = [("fbm", 0.5, 3, 9, 81), ("ctrw", 0.6, 5, 12, 82), ("fbm", 1.4, 1, 4, 83)]
     for model, alpha, lag, max_tau, seed in cases:
         x = _offset(simulate(model, 150, alpha, 40, rng=seed), seed)
@@ -2817,8 +2791,7 @@ def check_estimator_mae(func) -> CheckResult:
     Not yet. ...
     False
     """
-    from . import ml
-    from .estimators import mle_alpha
+    from . import ml  # lazy: it loads Keras
 
     x, alpha = _estimator_set()
     got = call(func, x.copy(), alpha.copy(), what="estimator_mae")
