@@ -944,8 +944,14 @@ def predict_alpha(trajs, *, model=None, return_std=False):
     (``"std_scale"`` in ``anomdiff/data/andi_1d.json``) fitted on held-out trajectories so that
     95 % of the errors lie within :math:`1.96\\,` std. The std is the spread of the network's
     error over trajectories like the one given (length, noise, model as the network reads
-    them), not a Cramér-Rao bound. Memory is bounded whatever T: trajectories go through the
-    networks in batches of at most 2**20 points (one trajectory of 10**6 points through the
+    them), not a Cramér-Rao bound. On the AnDi-1 protocol (``benchmarks/andi_protocol.py``)
+    the any-model network has MAE 0.143 (0.27 for 10-50 points, 0.12 for 500-1000; the TA-MSD
+    fit 0.276) and its 95 % intervals cover the truth for 94.6 % of the tracks; the
+    coverage is marginal, not per model (ATTM 87 %, FBM 98 %). On clean FBM at T = 200 the
+    FBM specialist is better (MAE 0.066 against 0.156).
+
+    Memory is bounded whatever T: trajectories go through the networks in batches of at
+    most 2**20 points (one trajectory of 10**6 points through the
     FBM specialist: peak 0.95 GB resident, of which 0.44 GB is Keras and JAX themselves).
 
     Examples
@@ -1358,8 +1364,11 @@ def predict_model(trajs):
     five simulators of this library with randomized nuisance parameters (lengths 10..1000,
     CTRW ``tau0`` over two decades, Lévy walks in and out of equilibrium, Gaussian
     localization noise of std up to 1.2 step std), so that it does not rely on quirks of one
-    generator. Its accuracy on the AnDi-1 protocol is in ``benchmarks/andi_protocol.py``
-    and in ``anomdiff/data/andi_1d.json``.
+    generator. On the AnDi-1 protocol in 1-D (``benchmarks/andi_protocol.py``: 10 000 tracks,
+    lengths uniform in 10..1000, localization noise 0.1, 0.5 or 1 step std) the micro-F1 is
+    0.845: 0.57 for 10-50 points, 0.88 for 500-1000; ATTM and CTRW are the pair most often
+    confused (23 % of CTRW tracks are called ATTM), and FBM/SBM the next. Scores on held-out
+    tracks are in ``anomdiff/data/andi_1d.json``.
 
     Examples
     --------

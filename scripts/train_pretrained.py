@@ -163,6 +163,6 @@ if __name__ == "__main__":
     if args.only in (None, "andi"):
         # The any-model network (issue 11): fixed steps, not epochs; see scripts/train_andi.py.
         sys.path.insert(0, str(ROOT / "scripts"))
-        from train_andi import train_andi
+        from train_andi import train_two_stages
 
-        train_andi()
+        train_two_stages()
