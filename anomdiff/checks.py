@@ -115,6 +115,8 @@ def _stack_hint(axis_advice):
 def check_loglog_slope(func) -> CheckResult:
     """Check a function that returns the least-squares slope of a log-log plot.
 
+    It is tried on an exact power law, then on noisy data.
+
     Parameters
     ----------
     func : callable
@@ -178,6 +180,8 @@ def _theory_slope(model, alpha, t_min, t_max):
 def check_ea_exponents(measured, alphas, *, t_min=10, t_max=999, tol=0.1) -> CheckResult:
     """Check measured EA-MSD exponents against the slope of the theoretical MSD laws.
 
+    Each model of the dict is compared with its theoretical exponent.
+
     Parameters
     ----------
     measured : dict
@@ -240,6 +244,8 @@ def _step_variance_sbm(t, alpha):
 @check
 def check_step_variance(func, *, alpha=0.5) -> CheckResult:
     """Check the variance of the step x(t+1) - x(t) of SBM and FBM at given times.
+
+    SBM and FBM are tried at the learner's exponent and at 1.5, from t = 0 to 999.
 
     Parameters
     ----------
@@ -337,6 +343,8 @@ def _no_jump_fraction(t, alpha, tau0=1.0):
 def check_no_jump_fraction(measured, t, alpha, *, N, tau0=1.0) -> CheckResult:
     """Check the measured fraction of CTRW trajectories that have not jumped by time t.
 
+    The fractions come from the learner's simulation; the reference is the Mittag-Leffler law.
+
     Parameters
     ----------
     measured : array_like
@@ -412,6 +420,8 @@ def check_no_jump_fraction(measured, t, alpha, *, N, tau0=1.0) -> CheckResult:
 def check_levy_alpha(func) -> CheckResult:
     """Check the Lévy walk's MSD exponent as a function of the flight-time tail exponent mu.
 
+    Tail exponents mu from 0.3 to 1.9 cover the ballistic and the sub-ballistic regime.
+
     Parameters
     ----------
     func : callable
@@ -475,6 +485,8 @@ _MECHANISM_HINTS = {
 @check
 def check_which_model(func, *, alpha=0.5) -> CheckResult:
     """Check a function that names the mechanism behind trajectories with the same EA-MSD.
+
+    Nine fresh sets of FBM, SBM and CTRW trajectories are given, in turn.
 
     Parameters
     ----------
@@ -555,6 +567,8 @@ def _tamsd_alternatives(x, lags):
 def check_tamsd(func) -> CheckResult:
     """Check a TA-MSD function against :func:`anomdiff.tamsd`, values and speed.
 
+    Lag off-by-ones, swapped axes and means over the wrong axis are named.
+
     Parameters
     ----------
     func : callable
@@ -599,6 +613,8 @@ def check_tamsd(func) -> CheckResult:
 @check
 def check_tamsd_loop(func) -> CheckResult:
     """Check a TA-MSD of ONE trajectory written with a Python loop over the time origins.
+
+    One offset FBM trajectory; the lags 1, 7 and T - 1 include the longest.
 
     Parameters
     ----------
@@ -657,6 +673,8 @@ def check_tamsd_loop(func) -> CheckResult:
 def check_eamsd(func) -> CheckResult:
     """Check an EA-MSD function against :func:`anomdiff.eamsd`.
 
+    Trajectories start at random offsets, so forgetting to subtract x_0 shows.
+
     Parameters
     ----------
     func : callable
@@ -666,11 +684,11 @@ def check_eamsd(func) -> CheckResult:
     Returns
     -------
     CheckResult
-        Truthy if the values match on offset FBM trajectories.
+        Truthy if the values match on FBM trajectories that start away from 0.
 
     See Also
     --------
-    anomdiff.eamsd : the reference.
+    anomdiff.eamsd : the library's EA-MSD, used as the reference.
     check_teamsd : the time-ensemble average.
 
     Examples
@@ -700,6 +718,8 @@ def check_eamsd(func) -> CheckResult:
 def check_teamsd(func) -> CheckResult:
     """Check a TEA-MSD function against :func:`anomdiff.teamsd`.
 
+    Returning all TA-MSDs or averaging over the wrong axis is named.
+
     Parameters
     ----------
     func : callable
@@ -708,11 +728,11 @@ def check_teamsd(func) -> CheckResult:
     Returns
     -------
     CheckResult
-        Truthy if the values match on offset FBM trajectories.
+        Truthy if the values match on offset superdiffusive FBM (alpha = 1.3).
 
     See Also
     --------
-    anomdiff.teamsd : the reference.
+    anomdiff.teamsd : the library's version.
     check_tamsd : the TA-MSDs it averages.
 
     Examples
@@ -741,6 +761,8 @@ def check_teamsd(func) -> CheckResult:
 def check_fit_alpha(func) -> CheckResult:
     """Check a per-trajectory exponent fit against :func:`anomdiff.fit_alpha`, values and speed.
 
+    Fitting the TEA-MSD, returning the prefactor or 1/alpha are recognized.
+
     Parameters
     ----------
     func : callable
@@ -755,7 +777,7 @@ def check_fit_alpha(func) -> CheckResult:
 
     See Also
     --------
-    anomdiff.fit_alpha : the reference.
+    anomdiff.fit_alpha : the reference fit.
     check_loglog_slope : one log-log fit.
 
     Examples
@@ -803,6 +825,8 @@ def _window_mse(alpha, T, N, seed, max_lag):
 @check
 def check_fit_window(window, *, alpha=1.5, T=200) -> CheckResult:
     """Check a fit window (first lag, last lag) chosen to minimise the MSE of FBM exponents.
+
+    The window is scored by the MSE of exponents fitted on fresh FBM.
 
     Parameters
     ----------
@@ -867,6 +891,8 @@ _WHY_ERGODIC = {
 def check_ergodic_guess(guess) -> CheckResult:
     """Check a guess of which models are ergodic (alpha != 1), judged from TA-MSD plots.
 
+    Keys are model names; a wrong guess gets the reason for that model.
+
     Parameters
     ----------
     guess : dict
@@ -914,6 +940,8 @@ def check_ergodic_guess(guess) -> CheckResult:
 @check
 def check_add_noise(func) -> CheckResult:
     """Check a function that adds localization noise to trajectories.
+
+    The input must stay untouched and the noise must not repeat between trajectories.
 
     Parameters
     ----------
@@ -972,6 +1000,8 @@ def check_add_noise(func) -> CheckResult:
 def check_noise_offset(func) -> CheckResult:
     """Check the TA-MSD offset that localization noise adds, in any dimension.
 
+    Four (sigma, dim) pairs are tried, from 1 to 3 dimensions.
+
     Parameters
     ----------
     func : callable
@@ -1026,6 +1056,8 @@ def check_noise_offset(func) -> CheckResult:
 def check_noise_correction(func) -> CheckResult:
     """Check exponents fitted after subtracting the noise offset, against ``ad.fit_alpha(..., sigma=)``.
 
+    Offsets of sigma, 2 sigma, sigma**2 or 4 sigma**2, and added noise, are recognized.
+
     Parameters
     ----------
     func : callable
@@ -1071,6 +1103,8 @@ def check_noise_correction(func) -> CheckResult:
 def check_three_parameter_fit(func) -> CheckResult:
     """Check a fit of ``2 D lag**alpha + 2 sigma**2`` to one TA-MSD curve (sigma unknown).
 
+    Three exact curves, one with noise larger than the signal at short lags.
+
     Parameters
     ----------
     func : callable
@@ -1090,7 +1124,7 @@ def check_three_parameter_fit(func) -> CheckResult:
 
     See Also
     --------
-    check_noise_correction : the fit when sigma is known.
+    check_noise_correction : the one-parameter fit, when sigma is known.
 
     Examples
     --------
@@ -1142,6 +1176,8 @@ def _wrong_sigma_means(factors, *, alpha=0.5, T=200, N=200, sigma=0.5, lags=rang
 def check_wrong_sigma(means, **protocol) -> CheckResult:
     """Check the mean exponents fitted with a noise correction that uses a wrong sigma.
 
+    The reference repeats the exercise's protocol with the same factors.
+
     Parameters
     ----------
     means : dict
@@ -1159,7 +1195,7 @@ def check_wrong_sigma(means, **protocol) -> CheckResult:
 
     See Also
     --------
-    check_noise_correction : the correction itself.
+    check_noise_correction : the correction with the right sigma.
 
     Examples
     --------
@@ -1215,6 +1251,8 @@ def _breakdown_sigma(sigmas, *, alpha=0.5, T=200, N=200, lags=range(1, 11), tol=
 @check
 def check_breakdown(answer, sigmas, **protocol) -> CheckResult:
     """Check the noise level at which the corrected exponent fit breaks down.
+
+    A neighbouring grid value is accepted too.
 
     Parameters
     ----------
@@ -1283,6 +1321,8 @@ def _eb_pair(got, expected_shape):
 @check
 def check_eb(func) -> CheckResult:
     """Check an EB(t) function for every cut length against :func:`anomdiff.eb`, values and speed.
+
+    An offset CTRW ensemble at lag 3; speed is judged on long ensembles.
 
     Parameters
     ----------
@@ -1354,6 +1394,8 @@ def _convergence_time(t, eb_values, eb_limit, tol=0.05):
 def check_convergence_time(func) -> CheckResult:
     """Check a function that extrapolates when EB(t) comes within a tolerance of its limit.
 
+    Tried on an exact power-law excess over the limit, then on a noisy one.
+
     Parameters
     ----------
     func : callable
@@ -1419,6 +1461,8 @@ def _ergodic_reference(models, alphas):
 def check_ergodic_labels(func) -> CheckResult:
     """Check a function that labels trajectories ergodic (1) or not (0).
 
+    Labels come from model indices and exponents, with alpha = 1 cases included.
+
     Parameters
     ----------
     func : callable
@@ -1483,6 +1527,8 @@ def check_ergodic_labels(func) -> CheckResult:
 @check
 def check_prepare_data(func) -> CheckResult:
     """Check a function that turns a dataset into network inputs and targets.
+
+    The dataset mixes FBM and SBM at three exponents, in shuffled order.
 
     Parameters
     ----------
@@ -1569,6 +1615,8 @@ def check_prepare_data(func) -> CheckResult:
 def check_gradient_steps(func) -> CheckResult:
     """Check a function that counts the gradient steps of a training run (its budget).
 
+    Four (n_train, epochs, batch_size) cases, with and without a partial last batch.
+
     Parameters
     ----------
     func : callable
@@ -1622,6 +1670,8 @@ def _increment_correlation(x):
 def check_increment_correlation(func) -> CheckResult:
     """Check the lag-1 correlation coefficient of the increments, one per trajectory.
 
+    Returning the covariance (no division by the mean square increment) is recognized.
+
     Parameters
     ----------
     func : callable
@@ -1672,6 +1722,8 @@ def check_increment_correlation(func) -> CheckResult:
 @check
 def check_accuracy(func) -> CheckResult:
     """Check a function that computes the accuracy of a binary classifier.
+
+    Probabilities exactly at 0.5 count as class 1.
 
     Parameters
     ----------
@@ -1725,6 +1777,8 @@ def check_accuracy(func) -> CheckResult:
 @check
 def check_group_eb(func) -> CheckResult:
     """Check the EB of a whole group of trajectories at their full length.
+
+    A CTRW group (weak ergodicity breaking) and an FBM group are tried.
 
     Parameters
     ----------
@@ -1815,6 +1869,8 @@ def _heldout_alpha(T, n_per_alpha=40, seed=2024):
 def check_alpha_model(model, *, T, target_mae) -> CheckResult:
     """Evaluate a trained exponent regressor on a fresh held-out FBM set against a target MAE.
 
+    Only the network's predict is called; a constant prediction is reported.
+
     Parameters
     ----------
     model : keras.Model or callable
@@ -1867,6 +1923,8 @@ def _heldout_ergodic(T, n_per_pair=6, seed=2025):
 @check
 def check_classifier(model, *, T, target_accuracy) -> CheckResult:
     """Evaluate an ergodic (1) / non-ergodic (0) classifier on a fresh balanced held-out set.
+
+    A classifier that answers one class for everything is reported as such.
 
     Parameters
     ----------
@@ -1963,6 +2021,8 @@ def _nan_mismatch(got, expected, *, name, axes):
 @check
 def check_tracks_array(func) -> CheckResult:
     """Check a function that turns a tracking table into a NaN-padded array of tracks.
+
+    Tracks of unequal lengths with missed frames, in a shuffled table.
 
     Parameters
     ----------
@@ -2122,6 +2182,8 @@ def _covariance_sigma(x):
 def check_sigma_covariance(func) -> CheckResult:
     """Check a localization-noise estimate from the lag-1 increment covariance.
 
+    Simulated Brownian tracks of unequal lengths, with known noise.
+
     Parameters
     ----------
     func : callable
@@ -2212,6 +2274,8 @@ def _fit_sigma(per_track, lags, d):
 @check
 def check_sigma_intercept(func) -> CheckResult:
     """Check a localization-noise estimate from the intercept of the noisy MSD law.
+
+    It runs on gappy 2-D FBM tracks with a known noise level.
 
     Parameters
     ----------
@@ -2309,6 +2373,8 @@ def _real_reference():
 def check_real_tracks(D_real, sigma_real) -> CheckResult:
     """Check the order of magnitude and the units of D and sigma for ``ad.example_tracks()``.
 
+    Any value within a factor 1.6 of the estimators' range passes.
+
     Parameters
     ----------
     D_real : float
@@ -2395,6 +2461,8 @@ def _eb_brownian_alternatives(lag, t):
 def check_eb_brownian(func) -> CheckResult:
     """Check the exact EB of sampled Brownian motion against :func:`anomdiff.theory.eb`.
 
+    Compared with :func:`anomdiff.theory.eb` for FBM at alpha = 1.
+
     Parameters
     ----------
     func : callable
@@ -2440,6 +2508,8 @@ def _ergodicity_report(x, lag):
 @check
 def check_ergodicity_report(func) -> CheckResult:
     """Check a function that reports EB at the full length and the TEA-MSD / EA-MSD ratio.
+
+    Fresh SBM and FBM sets at lags 5 and 3.
 
     Parameters
     ----------
@@ -2505,6 +2575,8 @@ def _aged_teamsd(alpha, lag, t_a, T):
 @check
 def check_aged_teamsd(func) -> CheckResult:
     """Check the exact TEA-MSD of an aged CTRW against the sum of EA-MSD differences.
+
+    Ages from 0 to 5000, lags from 1 to 100.
 
     Parameters
     ----------
@@ -2616,6 +2688,8 @@ def _pooled_autocorrelation(x, lag, max_tau, centred=False, per_trajectory=False
 def check_increment_autocorrelation(func) -> CheckResult:
     """Check the pooled, normalized autocorrelation of the lag-delta increments.
 
+    FBM at two exponents and a CTRW, at several lags and windows.
+
     Parameters
     ----------
     func : callable
@@ -2691,6 +2765,8 @@ def check_increment_autocorrelation(func) -> CheckResult:
 @check
 def check_fbm_autocorrelation(func) -> CheckResult:
     """Check the FBM theory of the normalized increment autocorrelation.
+
+    Sub-, super- and normal diffusion, at lags 1 to 5.
 
     Parameters
     ----------
@@ -2768,6 +2844,8 @@ def _estimator_set():
 def check_estimator_mae(func) -> CheckResult:
     """Check the mean absolute errors of the MLE, the TA-MSD fit and the network.
 
+    The three MAEs are recomputed on the same trajectories.
+
     Parameters
     ----------
     func : callable
@@ -2834,6 +2912,8 @@ def check_estimator_mae(func) -> CheckResult:
 @check
 def check_own_classifier(func, *, floor=0.6) -> CheckResult:
     """Check a model classifier on a fixed test set: accuracy above ``floor``.
+
+    The test set is fixed, so results are comparable between runs.
 
     Parameters
     ----------
@@ -2908,6 +2988,8 @@ def _confusion(true, pred, k):
 @check
 def check_confusion_matrix(func) -> CheckResult:
     """Check a row-normalized confusion matrix.
+
+    Its classes are unbalanced, so a column normalization shows.
 
     Parameters
     ----------
