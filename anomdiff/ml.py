@@ -134,11 +134,12 @@ class TimeChannel(keras.layers.Layer):
     Parameters
     ----------
     *args, **kwargs
-        Passed to :class:`keras.layers.Layer` (e.g. ``name``).
+        As for :class:`Increments`.
 
     See Also
     --------
-    Increments, LogMeanSquare : the other layers of :func:`build_classifier`.
+    Increments : the layer before it in :func:`build_classifier`.
+    LogMeanSquare : the pooling after the convolutions.
 
     Examples
     --------
@@ -168,11 +169,11 @@ class LogMeanSquare(keras.layers.Layer):
     Parameters
     ----------
     *args, **kwargs
-        Passed to :class:`keras.layers.Layer` (e.g. ``name``).
+        Layer options, as for :class:`Increments`.
 
     See Also
     --------
-    Increments, TimeChannel : the other layers of :func:`build_regressor`.
+    build_regressor, build_classifier : both pool their features with it.
 
     Examples
     --------
@@ -338,8 +339,8 @@ def build_classifier(*, learning_rate=1e-3):
 
     Parameters
     ----------
-    learning_rate : float or keras.optimizers.schedules.LearningRateSchedule, default 1e-3
-        Adam learning rate.
+    learning_rate : float or LearningRateSchedule, default 1e-3
+        As for :func:`build_regressor`.
 
     Returns
     -------
@@ -1048,7 +1049,7 @@ class MaskedPooling(keras.layers.Layer):
     Parameters
     ----------
     *args, **kwargs
-        Passed to :class:`keras.layers.Layer` (e.g. ``name``).
+        Keras layer options such as ``name``.
 
     See Also
     --------
