@@ -32,7 +32,8 @@ import pytest
 
 # The one place the tests set backends. This pytest process draws off-screen (Agg) and uses
 # the library's Keras backend whatever ~/.keras/keras.json says; kernels and other
-# subprocesses get child_env(), which drops MPLBACKEND so notebooks keep their inline backend.
+# subprocesses get child_env(), which drops MPLBACKEND so notebooks keep their inline backend
+# (the nbval runs ask for Agg explicitly: they compare text, not figures).
 os.environ["MPLBACKEND"] = "Agg"
 os.environ.setdefault("KERAS_BACKEND", "jax")
 

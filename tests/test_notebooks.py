@@ -50,7 +50,9 @@ def _tool():
 
 
 def _env():
-    return child_env(KERAS_BACKEND=os.environ.get("KERAS_BACKEND", "jax"))
+    # nbval compares the text of the checked cells: figures drawn there (inline backend)
+    # would be extra outputs, so these kernels draw off-screen.
+    return child_env(KERAS_BACKEND=os.environ.get("KERAS_BACKEND", "jax"), MPLBACKEND="agg")
 
 
 def _checked(cell) -> bool:
