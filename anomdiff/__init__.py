@@ -15,7 +15,7 @@ import importlib
 from . import displacements, theory
 from .datasets import add_localization_noise, create_dataset, ergodic_labels, normalize
 from .ergodicity import eb
-from .estimators import mle_alpha
+from .estimators import mle_alpha, mle_interval
 from .models import ERGODIC_MODELS, MODELS, alpha_range, simulate
 from .msd import eamsd, fit_alpha, tamsd, teamsd
 from .units import diffusivity_to_physical, to_physical
@@ -24,7 +24,7 @@ __version__ = "0.2.0"
 
 __all__ = [
     "MODELS", "ERGODIC_MODELS", "simulate", "alpha_range", "create_dataset", "normalize",
-    "add_localization_noise", "ergodic_labels", "tamsd", "eamsd", "teamsd", "fit_alpha", "mle_alpha",
+    "add_localization_noise", "ergodic_labels", "tamsd", "eamsd", "teamsd", "fit_alpha", "mle_alpha", "mle_interval",
     "eb", "theory", "displacements", "to_physical", "diffusivity_to_physical",
 ]
 

@@ -2,7 +2,8 @@
 
 :func:`mle_alpha` is the maximum-likelihood estimate of the exponent of fractional Brownian
 motion with unknown diffusivity (and, optionally, known localization noise), with standard
-errors from the observed Fisher information. On FBM it reaches the Cramér-Rao bound
+errors from the observed Fisher information; :func:`mle_interval` is the profile-likelihood
+(likelihood-ratio) confidence interval. On FBM it reaches the Cramér-Rao bound
 (:func:`anomdiff.theory.fbm_crlb`) up to finite-T effects.
 
 >>> import anomdiff as ad
@@ -16,13 +17,14 @@ from __future__ import annotations
 
 import math
 import numbers
+import statistics
 import warnings
 
 import numpy as np
 
 from ._validate import as_trajectory_set
 
-__all__ = ["mle_alpha"]
+__all__ = ["mle_alpha", "mle_interval"]
 
 # The search interval for alpha: the fGn covariance becomes singular as alpha -> 2.
 _A_LO, _A_HI = 0.005, 1.995
@@ -196,6 +198,36 @@ def _as_increments(trajs):
     return groups, x.shape[0], ts.single
 
 
+class _Scaled:
+    """Validated trajectories as groups of equal length, each rescaled to unit rms increment
+    (alpha is scale-free), with the noise variance in the same units; immobile ones are
+    left out of the groups with one RuntimeWarning."""
+
+    def __init__(self, trajs, sigma):
+        self._groups, self.n, self.single = _as_increments(trajs)
+        if sigma is not None:
+            if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real):
+                raise TypeError(f"sigma: expected a number >= 0 (a standard deviation) or None, got {sigma!r}.")
+            if not math.isfinite(float(sigma)) or sigma < 0:
+                raise ValueError(f"sigma: expected a finite number >= 0 (a standard deviation), got {sigma!r}.")
+            sigma = float(sigma)
+        self.sigma = sigma
+
+    def groups(self):
+        """Yield (rows, increments y (B, n, c) at unit rms, noise variance s2 (B,) or None)."""
+        n_immobile = 0
+        for rows, dx in self._groups:
+            scale = np.sqrt(np.mean(dx**2, axis=(1, 2)))
+            moving = scale > 0
+            n_immobile += int((~moving).sum())
+            if moving.any():
+                s2 = None if not self.sigma else (self.sigma / scale[moving]) ** 2
+                yield rows[moving], dx[moving] / scale[moving, None, None], s2
+        if n_immobile:
+            warnings.warn(f"trajs: {n_immobile} immobile trajectory(ies) (all positions equal) carry "
+                          "no information on alpha; their results are NaN.", RuntimeWarning, stacklevel=3)
+
+
 def mle_alpha(trajs, *, sigma=None):
     """Maximum-likelihood exponent of fractional Brownian motion, with standard errors.
 
@@ -230,6 +262,7 @@ def mle_alpha(trajs, *, sigma=None):
 
     See Also
     --------
+    mle_interval : the profile-likelihood interval, which keeps its coverage on short tracks.
     anomdiff.fit_alpha : the TA-MSD fit, a faster but less precise estimate.
     anomdiff.theory.fbm_crlb : the Cramér-Rao bound that this estimator approaches.
 
@@ -257,7 +290,8 @@ def mle_alpha(trajs, *, sigma=None):
     Accuracy (benchmarks/estimators.py; 2000 FBM trajectories, T = 100, alpha uniform in
     (0.2, 1.8)): the MAE is 1.04 times ``sqrt(2/pi)`` times the Cramér-Rao bound averaged
     over alpha, and the 95 % intervals cover the truth 93.4 % of the time (90.5 % for
-    alpha < 0.6, where the profile likelihood is skewed; 94-95 % above). At T = 30: 1.06
+    alpha < 0.6, where the profile likelihood is skewed, for which :func:`mle_interval`
+    gives intervals that keep their coverage; 94-95 % above). At T = 30: 1.06
     and 92.6 %; at T = 1000: 1.04 and 94.0 %.
 
     References
@@ -275,33 +309,99 @@ def mle_alpha(trajs, *, sigma=None):
     >>> bool(abs(alpha.mean() - 1.4) < 0.02), bool(0.05 < se.mean() < 0.1)
     (True, True)
     """
-    groups, N, single = _as_increments(trajs)
-    if sigma is not None:
-        if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real):
-            raise TypeError(f"sigma: expected a number >= 0 (a standard deviation) or None, got {sigma!r}.")
-        if not math.isfinite(float(sigma)) or sigma < 0:
-            raise ValueError(f"sigma: expected a finite number >= 0 (a standard deviation), got {sigma!r}.")
-        sigma = float(sigma)
-    alpha = np.empty(N)
-    stderr = np.empty(N)
-    n_immobile = 0
-    for rows, dx in groups:
-        # Rescale each trajectory to unit rms increment: the MLE of alpha is scale-free.
-        scale = np.sqrt(np.mean(dx**2, axis=(1, 2)))
-        moving = scale > 0
-        alpha[rows[~moving]] = np.nan
-        stderr[rows[~moving]] = np.nan
-        n_immobile += int((~moving).sum())
-        if not moving.any():
-            continue
-        y = dx[moving] / scale[moving, None, None]
-        s2 = None if not sigma else (sigma / scale[moving]) ** 2
-        a, se = _fit_group(y, s2)
-        alpha[rows[moving]] = a
-        stderr[rows[moving]] = se
-    if n_immobile:
-        warnings.warn(f"trajs: {n_immobile} immobile trajectory(ies) (all positions equal) carry "
-                      "no information on alpha; their alpha and stderr are NaN.", RuntimeWarning, stacklevel=2)
-    if single:
+    data = _Scaled(trajs, sigma)
+    alpha = np.full(data.n, np.nan)
+    stderr = alpha.copy()
+    for rows, y, s2 in data.groups():
+        alpha[rows], stderr[rows] = _fit_group(y, s2)
+    if data.single:
         return float(alpha[0]), float(stderr[0])
     return alpha, stderr
+
+
+def _crossing(f, inside, outside, iters=16):
+    """Vectorized bisection for the point between ``inside`` (f >= 0) and ``outside`` (f < 0)."""
+    for _ in range(iters):
+        mid = 0.5 * (inside + outside)
+        up = f(mid) >= 0
+        inside, outside = np.where(up, mid, inside), np.where(up, outside, mid)
+    return 0.5 * (inside + outside)
+
+
+def mle_interval(trajs, *, sigma=None, level=0.95):
+    """Profile-likelihood confidence interval of the FBM exponent.
+
+    The exponents whose profile log-likelihood lies within ``q / 2`` of its maximum, with q
+    the ``level`` quantile of the chi-square distribution with one degree of freedom (the
+    likelihood-ratio test). Unlike ``alpha +- 1.96 stderr`` from :func:`mle_alpha`, the
+    interval follows the shape of the likelihood: it is asymmetric where the likelihood is
+    skewed (small alpha, short trajectories).
+
+    Parameters
+    ----------
+    trajs : array_like, shape (N, T), (N, T, d) or (T,), or list of arrays
+        Positions, as for :func:`mle_alpha` (at least 3 points each, trailing NaN allowed).
+    sigma : float, optional
+        Known standard deviation of the localization noise per coordinate, in the units of
+        the positions. ``None`` (default): no noise.
+    level : float, default 0.95
+        Confidence level, in (0, 1).
+
+    Returns
+    -------
+    lower, upper : ndarray, shape (N,), or floats
+        The ends of the interval; 0 or 2 where the likelihood stays above the threshold up to
+        that end of the admitted range. Floats for one trajectory of shape (T,); NaN for
+        immobile trajectories (one ``RuntimeWarning``).
+
+    Raises
+    ------
+    ValueError
+        For ``level`` outside (0, 1), and for the bad trajectories or ``sigma`` that
+        :func:`mle_alpha` refuses.
+    TypeError
+        For a ``level`` that is not a number.
+
+    See Also
+    --------
+    mle_alpha : the estimate and its standard error.
+    anomdiff.theory.fbm_crlb : the Cramér-Rao bound.
+
+    Notes
+    -----
+    Each end is found by bisection (16 steps) on the profile log-likelihood of
+    :func:`mle_alpha` (D profiled out; with noise, log D searched near its value at the
+    estimate), so the cost is about 35 likelihood evaluations per trajectory on top of the
+    estimate: O(T**2) each. Measured on 2 cores: 2.5 s for N = 2000 at T = 100. On FBM at
+    T = 100 the 95 % interval covers the truth 94-96 % of the time for every alpha in
+    0.2..1.8 (``benchmarks/estimators.py``), where ``alpha +- 1.96 stderr`` falls to about
+    91 % at alpha = 0.2.
+
+    Examples
+    --------
+    >>> import anomdiff as ad
+    >>> x = ad.simulate("fbm", 100, 0.3, N=200, rng=4)
+    >>> lower, upper = mle_interval(x)
+    >>> bool(np.all(lower < upper)), bool(0.9 < np.mean((lower <= 0.3) & (0.3 <= upper)) <= 1)
+    (True, True)
+    """
+    if isinstance(level, bool) or not isinstance(level, numbers.Real):
+        raise TypeError(f"level: expected a number in (0, 1), e.g. 0.95, got {level!r}.")
+    if not 0 < level < 1:
+        raise ValueError(f"level: expected a confidence level in (0, 1), e.g. 0.95, got {level!r}.")
+    drop = 0.5 * statistics.NormalDist().inv_cdf(0.5 + 0.5 * float(level)) ** 2
+    data = _Scaled(trajs, sigma)
+    lower = np.full(data.n, np.nan)
+    upper = lower.copy()
+    for rows, y, s2 in data.groups():
+        a, _ = _fit_group(y, s2)
+        top, logd = _profile(a, y, s2)
+        def above(alpha, top=top, logd=logd, y=y, s2=s2):
+            return _profile(alpha, y, s2, logd)[0] - (top - drop)
+        for ends, edge in ((lower, _A_LO), (upper, _A_HI)):
+            wall = np.full(a.shape, edge)
+            open_end = above(wall) >= 0
+            ends[rows] = np.where(open_end, round(edge), _crossing(above, a, wall))
+    if data.single:
+        return float(lower[0]), float(upper[0])
+    return lower, upper

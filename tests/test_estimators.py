@@ -154,3 +154,60 @@ def test_efficiency_and_coverage_at_T100():
     cover = np.mean(err <= 1.96 * se)
     binom_se = np.sqrt(0.95 * 0.05 / n)
     assert 0.93 - 2 * binom_se <= cover <= 0.97 + 2 * binom_se, cover
+
+
+# ---------------------------------------------------------------- profile-likelihood interval
+
+
+def test_interval_covers_where_the_wald_interval_does_not():
+    """FBM at T = 30, alpha = 0.3 (a skewed likelihood): the likelihood-ratio interval covers
+    the truth 95 % +- 3 binomial SE (n = 1000: +- 0.021); alpha +- 1.96 stderr covers less."""
+    a = 0.3
+    x = ad.simulate("fbm", 30, a, 1000, rng=6)
+    lower, upper = ad.mle_interval(x)
+    cover = np.mean((lower <= a) & (a <= upper))
+    assert abs(cover - 0.95) <= 3 * np.sqrt(0.95 * 0.05 / 1000)
+    alpha, se = ad.mle_alpha(x)
+    assert np.mean(np.abs(alpha - a) <= 1.96 * se) < cover - 0.02
+    # the interval holds the estimate, and is asymmetric: longer on the side of larger alpha
+    assert np.all((lower <= alpha) & (alpha <= upper))
+    assert np.median((upper - alpha) - (alpha - lower)) > 0
+
+
+def test_interval_is_the_wald_interval_for_long_tracks():
+    """At T = 400 the likelihood is nearly quadratic: the half-width is 1.96 stderr (5 %)."""
+    x = ad.simulate("fbm", 400, 1.0, 4, rng=2)
+    lower, upper = ad.mle_interval(x)
+    _, se = ad.mle_alpha(x)
+    np.testing.assert_allclose((upper - lower) / 2, 1.96 * se, rtol=0.05)
+
+
+def test_interval_levels_nest_and_edges_and_shapes():
+    x = ad.simulate("fbm", 40, 0.1, 3, rng=1)
+    lo90, hi90 = ad.mle_interval(x, level=0.9)
+    lo99, hi99 = ad.mle_interval(x, level=0.99)
+    assert np.all(lo99 <= lo90) and np.all(hi90 <= hi99) and np.all(lo99 >= 0) and np.all(hi99 <= 2)
+    # a very flat likelihood reaches the end of the range: reported as 0
+    assert ad.mle_interval(x[:, :4], level=0.999)[0].min() == 0.0
+    single = ad.mle_interval(x[0])
+    assert isinstance(single[0], float) and isinstance(single[1], float)
+    np.testing.assert_allclose(single, [end[0] for end in ad.mle_interval(x[:1])])
+
+
+@pytest.mark.parametrize("level, err", [(0, ValueError), (1, ValueError), (1.5, ValueError), (-0.1, ValueError),
+                                        (np.nan, ValueError), (True, TypeError), ("0.95", TypeError)])
+def test_interval_bad_level(level, err):
+    with pytest.raises(err, match="level"):
+        ad.mle_interval(ad.simulate("fbm", 20, 0.5, 2, rng=0), level=level)
+
+
+def test_interval_immobile_and_bad_input():
+    x = ad.simulate("fbm", 50, 0.5, 3, rng=8)
+    x[1] = 2.0
+    with pytest.warns(RuntimeWarning, match="immobile") as rec:
+        lower, upper = ad.mle_interval(x)
+    assert len(rec) == 1 and np.isnan(lower[1]) and np.isnan(upper[1]) and np.all(np.isfinite(lower[[0, 2]]))
+    with pytest.raises(ValueError, match="gap"):
+        ad.mle_interval(np.r_[0.0, 1.0, np.nan, 2.0, 3.0])
+    with pytest.raises(ValueError, match="sigma"):
+        ad.mle_interval(x, sigma=-1.0)
