@@ -719,12 +719,15 @@ def _ctrw(N: int, T: int, alpha: float, rng: np.random.Generator, dim: int = 1,
     return x
 
 
-def _attm(N: int, T: int, alpha: float, rng: np.random.Generator, dim: int = 1) -> np.ndarray:
+def _attm(N: int, T: int, alpha: float, rng: np.random.Generator, dim: int = 1,
+          gamma: float = ATTM_GAMMA) -> np.ndarray:
     """Annealed transient time model: Brownian segments of random diffusivity.
 
     Segment lifetimes tau are Mittag-Leffler of index alpha; each segment's diffusivity is
-    D = (1 + tau)**(-1/gamma) with gamma = ``ATTM_GAMMA``. Hence P(D) ~ D**(sigma-1) for
-    small D and tau ~ D**(-gamma), with alpha = sigma / gamma, the model of Massignan et al.
+    D = (1 + tau)**(-1/gamma) with gamma = ``ATTM_GAMMA`` (other values only for training
+    networks on varied ATTMs; the theory of this library assumes ATTM_GAMMA). Hence
+    P(D) ~ D**(sigma-1) for small D and tau ~ D**(-gamma), with alpha = sigma / gamma, the
+    model of Massignan et al. (its regime 1 needs gamma < 1 / (1 - alpha)).
     Within a segment, each component moves as Brownian motion with <dx^2> = 2 D dt,
     integrated exactly over each time step; the components share the sequence of D.
     Every admitted alpha terminates: lifetimes are drawn directly. Returns (N, T, dim).
@@ -736,7 +739,7 @@ def _attm(N: int, T: int, alpha: float, rng: np.random.Generator, dim: int = 1) 
         n = b - a
         rows, starts, steps = _renewal_segments(
             lambda size: _mittag_leffler_times(alpha, size, rng), n, T - 1, expected,
-            value=lambda tau: np.power(1.0 / (1.0 + tau), 1.0 / ATTM_GAMMA),  # D per segment
+            value=lambda tau: np.power(1.0 / (1.0 + tau), 1.0 / gamma),  # D per segment
         )
         var = 2.0 * _unit_integrals(rows, starts, steps, n, T)
         block = x[a:b]

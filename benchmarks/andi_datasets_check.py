@@ -225,7 +225,7 @@ def main():
     print(f"immobile trajectories (no output, left out of every score below): task 1 "
           f"{(~mob1).sum()}, task 2 {(~mob2).sum()}\n")
 
-    print("Task 1, exponent: mean absolute error (anomdiff's protocol: network 0.143; "
+    print("Task 1, exponent: mean absolute error (compare benchmarks/andi_protocol.py; "
           "AnDi paper's TA-MSD baseline 0.334)")
     mae_header()
     mae_table("network, task 1", alpha1, d1["alpha"], d1["model"], d1["n"], d1["sigma"])
@@ -236,7 +236,7 @@ def main():
     conf, f1, micro = f1_scores(d2["model"][mob2], pred[mob2])
     pred1 = np.argmax(np.nan_to_num(prob1, nan=-1.0), axis=1)
     micro1 = f1_scores(d1["model"][mob1], pred1[mob1])[2]
-    print(f"\nTask 2, model: micro-F1 = {micro:.3f} (anomdiff's protocol 0.845); on the task 1 set "
+    print(f"\nTask 2, model: micro-F1 = {micro:.3f}; on the task 1 set "
           f"{micro1:.3f}")
     print("F1 per model: " + ", ".join(f"{m} {v:.3f}" for m, v in zip(ad.MODELS, f1)))
     hit = pred == d2["model"]
@@ -256,7 +256,7 @@ def main():
 
     inside = np.abs(alpha1 - d1["alpha"]) <= 1.959964 * std1
     n1 = d1["n"]
-    print("\nTask 1, 95 % intervals alpha ± 1.96 std: coverage (anomdiff's protocol 0.946)")
+    print("\nTask 1, 95 % intervals alpha ± 1.96 std: coverage")
     print(coverage_line("all", inside, mob1))
     for a, b in BANDS:
         print(coverage_line(f"length {a}-{b}", inside, mob1 & (n1 >= a) & (n1 <= b)))

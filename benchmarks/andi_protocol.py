@@ -14,10 +14,12 @@ doi:10.1038/s41467-021-26320-w), tasks 1 and 2 in one dimension:
   equilibrium; the network was trained with these randomized, so they are not a quirk it saw);
 * exponent uniform on the challenge's grid 0.05, 0.10, ..., 2.00 restricted to the model's
   admitted range (ATTM, CTRW 0.05..1; FBM 0.05..1.95; Lévy walk 1..2; SBM 0.05..2);
-* length uniform in 10..1000;
-* Gaussian localization noise of std sigma times the trajectory's step std, sigma drawn from
-  {0.1, 0.5, 1} (the challenge normalized trajectories to unit step std, then added noise of
-  std 0.1, 0.5 or 1).
+* Gaussian localization noise of std sigma times the step std of the 1000-point trajectory,
+  sigma drawn from {0.1, 0.5, 1}, then the trajectory cut to its first n points, n uniform in
+  10..1000. This is the challenge's order (its generator normalizes each 1000-point
+  trajectory to unit step std, adds noise of std 0.1, 0.5 or 1, then cuts): relative to the
+  steps of the kept part the noise can be much larger, e.g. a CTRW that does not jump
+  before it is cut is pure noise, and superdiffusive SBM's early steps are small.
 
 Prints, for the pretrained network (``ad.ml.predict_model`` and ``ad.ml.predict_alpha``):
 task 1 MAE overall, by length band, by model and by noise level; task 2 micro-F1 (= accuracy
@@ -77,12 +79,11 @@ def andi_dataset(N, rng):
         for a in np.unique(alphas[rows]):  # one simulate call per (model, alpha)
             r = rows[alphas[rows] == a]
             x[r] = ad.simulate(m, MAX_LEN, float(a), r.size, rng=rng)
+    sigma = rng.choice(NOISE, N)
+    step_std = np.std(np.diff(x, axis=1), axis=1)  # of the whole 1000-point trajectory
+    x += (sigma * step_std)[:, None] * rng.standard_normal(x.shape)
     n = rng.integers(10, MAX_LEN + 1, N)
     x[np.arange(MAX_LEN)[None, :] >= n[:, None]] = np.nan
-    sigma = rng.choice(NOISE, N)
-    d = np.diff(x, axis=1)
-    step_std = np.nanstd(d, axis=1)
-    x += (sigma * step_std)[:, None] * rng.standard_normal(x.shape)
     return x, labels, alphas, n, sigma
 
 

@@ -1,9 +1,13 @@
 """Training of the any-model network ``andi_1d`` (model classifier + exponent with uncertainty).
 
-Run it through ``python scripts/train_pretrained.py --only andi`` (both stages of
-:func:`train_two_stages`, about 45 minutes on 2 CPU cores), or one stage directly:
-``python scripts/train_andi.py [--steps N] [--seed S] [--lr LR] [--init FILE.keras]``. Writes ``anomdiff/data/andi_1d.keras`` and
-``andi_1d.json`` (settings, held-out scores, the calibration factor of the predicted std and
+Run it through ``python scripts/train_pretrained.py --only andi`` (:func:`train_shipped`:
+two networks of 14 000 steps each, about 35 minutes each on 2 CPU cores, combined into one
+ensemble; the times are in ``andi_1d.json``), or step by step:
+``python scripts/train_andi.py [--steps N] [--seed S] [--lr LR] [--init FILE.keras]
+[--save-to FILE.keras]`` (``--init``: continue from a saved network), then
+``python scripts/train_andi.py --combine A.keras B.keras`` (the ensemble, calibrated and
+saved as the shipped network); ``--recalibrate`` refits only the std factors.
+Writes ``anomdiff/data/andi_1d.keras`` and ``andi_1d.json`` (settings, held-out scores, the calibration factors of the predicted std and
 the training time).
 
 Training data are simulated on the fly with the library's simulators, with randomized
@@ -12,11 +16,21 @@ nuisance parameters so that the network does not learn quirks of one generator:
 * model uniform over the five, exponent uniform over the model's range (AnDi-1 ends:
   0.05..1 for ATTM/CTRW, 0.05..1.95 FBM, 1..2 Lévy walk, 0.05..2 SBM);
 * CTRW waiting-time scale ``tau0`` log-uniform on [0.1, 10]; Lévy walks in or out of
-  equilibrium (50/50);
-* lengths 10..1000 (40 % uniform, 60 % log-uniform: short tracks are the hard ones and cheap);
-* Gaussian localization noise of std sigma times the trajectory's step std, sigma = 0 for
-  15 % of the tracks and uniform on [0, 1.2] otherwise (AnDi-1 used 0.1, 0.5 and 1);
+  equilibrium (50/50); ATTM diffusivities ``D = (1 + tau)**(-1/gamma)`` with gamma
+  log-uniform on [0.1, min(4, 1 / (1 - alpha))] (Massignan's regime 1; the library's
+  simulator fixes gamma = 0.5, the AnDi generator draws it at random);
+* lengths 10..1000 (40 % uniform, 60 % log-uniform: short tracks are the hard ones and cheap),
+  each the first n points of a 1001-point trajectory;
+* Gaussian localization noise of std sigma times a step std, sigma = 0 for 15 % of the
+  tracks and uniform on [0, 1.2] otherwise (AnDi-1 used 0.1, 0.5 and 1). The step std is the
+  kept part's for half of the tracks and, for the other half, that of a longer stretch of
+  the parent trajectory (as the AnDi generator, which scales the noise to the whole
+  1000-point trajectory before cutting it);
 * the scale of the positions is irrelevant: the input is divided by the rms increment.
+
+The std of the exponent is calibrated on 10 000 held-out tracks (four factors, one per bin
+of the largest model probability) and the scores are measured on 5000 others; both sets are
+made like the AnDi-1 protocol of ``benchmarks/andi_protocol.py``.
 """
 
 from __future__ import annotations
@@ -38,6 +52,7 @@ import numpy as np  # noqa: E402
 
 import anomdiff as ad  # noqa: E402
 from anomdiff import ml  # noqa: E402
+from anomdiff.models import _attm  # noqa: E402  (the ATTM with its gamma as a parameter)
 
 DATA = ROOT / "anomdiff" / "data"
 NAME = "andi_1d"
@@ -45,6 +60,10 @@ NAME = "andi_1d"
 ALPHA_RANGE = {"attm": (0.05, 1.0), "ctrw": (0.05, 1.0), "fbm": (0.05, 1.95),
                "lw": (1.0, 2.0), "sbm": (0.05, 2.0)}
 MAX_LEN = 1000
+# ATTM diffusivity exponent in training: log-uniform in [0.1, min(4, 1 / (1 - alpha))].
+ATTM_GAMMA_MIN, ATTM_GAMMA_MAX = 0.1, 4.0
+# Fraction of tracks whose noise is scaled by the step std of a longer parent trajectory.
+PARENT_NOISE = 0.5
 
 
 def draw_lengths(rng, size, lo=10, hi=MAX_LEN):
@@ -71,7 +90,14 @@ def simulate_mix(rng, n_groups_per_model, T, group=4, nuisance=True, alpha_grid=
                 opts["tau0"] = float(10 ** rng.uniform(-1, 1))
             if nuisance and m == "lw":
                 opts["equilibrium"] = bool(rng.integers(2))
-            xs.append(ad.simulate(m, T, a, group, rng=rng, **opts))
+            if nuisance and m == "attm":
+                # D = (1 + tau)**(-1/gamma): gamma log-uniform over Massignan's regime 1
+                # (gamma < 1 / (1 - alpha)), not only the library's ATTM_GAMMA.
+                top = min(ATTM_GAMMA_MAX, 1.0 / (1.0 - a)) if a < 1 else ATTM_GAMMA_MAX
+                gamma = float(np.exp(rng.uniform(np.log(ATTM_GAMMA_MIN), np.log(top))))
+                xs.append(_attm(group, T, a, rng, gamma=gamma)[..., 0])
+            else:
+                xs.append(ad.simulate(m, T, a, group, rng=rng, **opts))
             labels.append(np.full(group, k))
             alphas.append(np.full(group, a))
     return np.concatenate(xs), np.concatenate(labels), np.concatenate(alphas)
@@ -89,18 +115,29 @@ def add_noise(x, n, sigma_rel, rng):
 
 
 def bucket_chunk(rng, width, lengths, group=4, noise=True):
-    """A chunk of trajectories whose lengths all fall in one bucket: network input and targets."""
+    """A chunk of trajectories whose lengths all fall in one bucket: network input and targets.
+
+    The tracks are the first n points of trajectories of MAX_LEN + 1 points. The noise std is
+    sigma times the step std of the kept part (half of the tracks) or of a longer stretch of
+    the parent trajectory (the other half; as in the AnDi challenge, which scaled the noise
+    to the whole 1000-point trajectory): the noise relative to the kept steps then varies
+    beyond sigma, e.g. a CTRW that does not jump in the kept part is pure noise.
+    """
     T = width + 1
     N = len(lengths)
     per_model = -(-N // (5 * group))
-    x, lab, al = simulate_mix(rng, per_model, T, group)
+    T_sim = max(T, MAX_LEN + 1)
+    x, lab, al = simulate_mix(rng, per_model, T_sim, group)
     order = rng.permutation(len(lab))[:N]
     x, lab, al = x[order], lab[order], al[order]
     n = np.asarray(lengths)
-    x[np.arange(T)[None, :] >= n[:, None]] = np.nan
     if noise:
+        ref = np.where(rng.random(N) < PARENT_NOISE, rng.integers(n, T_sim + 1), n)
+        x[np.arange(T_sim)[None, :] >= ref[:, None]] = np.nan
         sig = np.where(rng.random(N) < 0.15, 0.0, rng.uniform(0, 1.2, N))
-        x = add_noise(x, n, sig, rng)
+        x = add_noise(x, ref, sig, rng)
+    x = x[:, :T]
+    x[np.arange(T)[None, :] >= n[:, None]] = np.nan
     feats, _ = ml._andi_features(x, n, width)
     y = np.stack([lab, al], axis=1).astype(np.float32)
     return feats, y
@@ -125,12 +162,13 @@ def training_chunks(rng, chunk_points=2**19):
 
 
 def heldout_set(seed, N=5000):
-    """AnDi-like held-out trajectories: lengths U(10, 1000), noise sigma in {0.1, 0.5, 1}."""
+    """AnDi-like held-out trajectories: noise of std sigma in {0.1, 0.5, 1} times the step std
+    of the 1000-point trajectory, then cut to its first n points, n uniform in 10..1000."""
     rng = np.random.default_rng(seed)
     x, lab, al = simulate_mix(rng, -(-N // 5), MAX_LEN, group=1)
+    x = add_noise(x, np.full(len(lab), MAX_LEN), rng.choice([0.1, 0.5, 1.0], len(lab)), rng)
     n = rng.integers(10, MAX_LEN + 1, len(lab))
     x[np.arange(MAX_LEN)[None, :] >= n[:, None]] = np.nan
-    x = add_noise(x, n, rng.choice([0.1, 0.5, 1.0], len(lab)), rng)
     return x, lab, al, n
 
 
@@ -141,26 +179,54 @@ def evaluate(model, x, lab, al, n):
         return ml._andi_outputs(x, "output", net=model)[0]
 
 
-def scores(out, lab, al, n, scale=1.0):
+# Bins of the network's confidence (largest model probability) with one std factor each: the
+# less sure the network is of the model, the wider the exponent's interval must be.
+CONFIDENCE_EDGES = (0.6, 0.8, 0.95)
+UNCALIBRATED = {"confidence_edges": list(CONFIDENCE_EDGES), "scales": [1.0] * (len(CONFIDENCE_EDGES) + 1)}
+
+
+def fit_std_calibration(out, al):
+    """Factors of the predicted std, one per confidence bin, from held-out outputs.
+
+    Each factor is the 95 % quantile of ``|error| / e^{s/2}`` over the held-out tracks in its
+    bin, divided by 1.96, so that ``alpha ± 1.96 std`` covers 95 % within each bin.
+    """
+    ok = np.all(np.isfinite(out), axis=1)
+    out, al = out[ok], al[ok]
+    z = np.abs(out[:, 5] - al) / ml._andi_std(out, UNCALIBRATED)
+    bins = np.searchsorted(CONFIDENCE_EDGES, ml._andi_probabilities(out).max(axis=1))
+    scales = [float(np.quantile(z[bins == b], 0.95) / 1.959964) for b in range(len(CONFIDENCE_EDGES) + 1)]
+    return {"confidence_edges": list(CONFIDENCE_EDGES), "scales": scales,
+            "held_out_tracks_per_bin": np.bincount(bins, minlength=len(scales)).tolist(),
+            "fit": (f"95% quantile of |error| / e^(s/2) / 1.96 in each bin of the largest model "
+                    f"probability, on {int(ok.sum())} held-out AnDi-like tracks")}
+
+
+def scores(out, lab, al, n, calibration=UNCALIBRATED):
     ok = np.all(np.isfinite(out), axis=1)  # immobile tracks (no output) left out
     out, lab, al, n = out[ok], lab[ok], al[ok], n[ok]
     pred = np.argmax(out[:, :5], axis=1)
     err = np.abs(out[:, 5] - al)
-    std = np.exp(0.5 * np.clip(out[:, 6], -10, 4)) * scale
+    inside = err <= 1.959964 * ml._andi_std(out, calibration)
     bands = [(10, 50), (51, 200), (201, 500), (501, 1000)]
     return {
         "accuracy": float(np.mean(pred == lab)),
         "mae": float(err.mean()),
         "mae_by_length": {f"{a}-{b}": float(err[(n >= a) & (n <= b)].mean()) for a, b in bands},
         "mae_by_model": {m: float(err[lab == k].mean()) for k, m in enumerate(ad.MODELS)},
-        "coverage95": float(np.mean(err <= 1.959964 * std)),
+        "coverage95": float(np.mean(inside)),
+        "coverage95_by_model": {m: float(inside[lab == k].mean()) for k, m in enumerate(ad.MODELS)},
         "immobile_left_out": int((~ok).sum()),
     }
 
 
-def train_andi(seed=2031, steps=3800, batch=128, lr=2e-3, filters=32, log_every=100, n_cal=4000,
-               n_test=5000, init=None):
-    """Train (``init=None``) or continue training the network in the file ``init``; save it."""
+def train_andi(seed=2031, steps=3800, batch=128, lr=2e-3, filters=32, log_every=100, n_cal=10_000,
+               n_test=5000, init=None, save_to=None):
+    """Train (``init=None``) or continue training the network in the file ``init``.
+
+    Saves it as ``save_to`` (a .keras path; default: the shipped ``andi_1d.keras``) with its
+    settings, calibration and scores in the .json beside it; returns (model, meta).
+    """
     import keras
 
     ml.set_seed(seed)
@@ -191,60 +257,113 @@ def train_andi(seed=2031, steps=3800, batch=128, lr=2e-3, filters=32, log_every=
             if step >= steps:
                 break
     train_seconds = time.perf_counter() - t0
-    # Calibration of the predicted std on one held-out set, scores on another.
-    cal = heldout_set(seed + 1, n_cal)
-    out_cal = evaluate(model, *cal)
-    z = np.abs(out_cal[:, 5] - cal[2]) / np.exp(0.5 * np.clip(out_cal[:, 6], -10, 4))
-    scale = float(np.quantile(z[np.isfinite(z)], 0.95) / 1.959964)
-    test = heldout_set(seed + 2, n_test)
-    out_test = evaluate(model, *test)
     meta = {
         "name": NAME, "builder": "anomdiff.ml.build_andi_network", "seed": seed,
         "train": (f"{steps} steps x batch {batch} fresh trajectories (scripts/train_andi.py): five "
                   "models, alpha uniform in each model's AnDi-1 range, lengths 10..1000 (40% "
-                  "uniform, 60% log-uniform), CTRW tau0 log-uniform [0.1, 10], Levy walk "
-                  "equilibrium True/False, noise sigma 0 (15%) or U(0, 1.2) step std; "
+                  "uniform, 60% log-uniform) cut from 1001 points, CTRW tau0 log-uniform "
+                  "[0.1, 10], Levy walk equilibrium True/False, ATTM gamma log-uniform [0.1, "
+                  "min(4, 1/(1-alpha))], noise sigma 0 (15%) or U(0, 1.2) times the step std "
+                  "of the kept part (50%) or of a longer stretch of the parent; "
                   f"Adam {lr} cosine decay; loss andi_loss"),
-        "std_scale": scale,
-        "std_scale_fit": f"95% quantile of |error| / std on {n_cal} held-out AnDi-like tracks, / 1.96",
-        "heldout": f"{n_test} tracks: lengths U(10, 1000), noise sigma in {0.1, 0.5, 1} step std",
-        "heldout_scores": scores(out_test, *test[1:], scale=scale),
-        "heldout_coverage95_uncalibrated": scores(out_test, *test[1:])["coverage95"],
         "train_seconds": round(train_seconds),
         "keras": keras.__version__, "backend": keras.backend.backend(),
     }
+    meta.update(calibrate_and_score(model, seed, n_cal, n_test))
     if previous is not None:
         meta["train"] = "continued from the previous stage: " + meta["train"]
         meta["previous_stage"] = previous
         meta["train_seconds_all_stages"] = round(train_seconds) + previous.get(
             "train_seconds_all_stages", previous["train_seconds"])
+    save(model, meta, save_to)
+    return model, meta
+
+
+def combine(paths, seed=2031):
+    """Save the ensemble of the member networks in ``paths`` (each with its .json beside it)
+    as the shipped ``andi_1d``, with its own std calibration and scores."""
+    import keras
+
+    members = [keras.saving.load_model(p, compile=False) for p in paths]
+    metas = [json.loads(Path(p).with_suffix(".json").read_text()) for p in paths]
+    for m in metas:
+        m.pop("reference_output", None)
+    model = ml.build_andi_ensemble(members)
+    meta = {
+        "name": NAME, "builder": "anomdiff.ml.build_andi_ensemble", "seed": seed,
+        "train": (f"ensemble (mean probabilities, mean exponent, total variance) of "
+                  f"{len(members)} networks trained independently, see 'members'"),
+        "members": metas,
+        "train_seconds_all_members": sum(m.get("train_seconds_all_stages", m["train_seconds"])
+                                         for m in metas),
+        "keras": keras.__version__, "backend": keras.backend.backend(),
+    }
+    meta.update(calibrate_and_score(model, seed))
     save(model, meta)
     return model, meta
 
 
-def train_two_stages():
-    """The shipped network: 3800 steps at lr 2e-3 (seed 2031), then 5000 more at lr 1e-3
-    (seed 2032) from the first stage's weights. Measured on 2 CPU cores shared with other
-    jobs, JAX backend: 24 min + 20 min."""
-    train_andi(seed=2031, steps=3800, lr=2e-3)
-    train_andi(seed=2032, steps=5000, lr=1e-3, init=DATA / f"{NAME}.keras")
+def calibrate_and_score(model, seed, n_cal=10_000, n_test=5000):
+    """The std calibration (held-out set ``seed + 1``) and the scores (set ``seed + 2``)."""
+    cal = heldout_set(seed + 1, n_cal)
+    calibration = fit_std_calibration(evaluate(model, *cal), cal[2])
+    test = heldout_set(seed + 2, n_test)
+    out_test = evaluate(model, *test)
+    return {
+        "std_calibration": calibration,
+        "heldout": f"{n_test} tracks (seed {seed + 2}): lengths U(10, 1000), noise sigma in "
+                   "{0.1, 0.5, 1} step std of the 1000-point trajectory they are cut from",
+        "heldout_scores": scores(out_test, *test[1:], calibration=calibration),
+        "heldout_coverage95_uncalibrated": scores(out_test, *test[1:])["coverage95"],
+    }
 
 
-def save(model, meta):
+def recalibrate():
+    """Refit the std calibration and scores of the shipped network (weights unchanged)."""
+    import keras
+
+    path = DATA / f"{NAME}.keras"
+    meta = json.loads(path.with_suffix(".json").read_text())
+    for old in ("std_scale", "std_scale_fit"):
+        meta.pop(old, None)
+    meta.update(calibrate_and_score(keras.saving.load_model(path, compile=False), meta["seed"]))
+    path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
+    ml._andi_meta.cache_clear()
+    print(f"recalibrated {path.name}: {json.dumps(meta['std_calibration'])}\n"
+          f"{json.dumps(meta['heldout_scores'])}", flush=True)
+
+
+def train_shipped():
+    """The shipped network: an ensemble of two networks, each trained for 14 000 steps of
+    batch 128 (Adam, cosine decay from lr 2e-3) from seeds 2031 and 2041. Times in
+    andi_1d.json (``train_seconds_all_members``)."""
+    parts = [DATA / f"{NAME}_member{i}.keras" for i in range(2)]
+    try:
+        for seed, path in zip((2031, 2041), parts):
+            train_andi(seed=seed, steps=14_000, lr=2e-3, save_to=path)
+        combine(parts)
+    finally:
+        for path in parts:
+            path.unlink(missing_ok=True)
+            path.with_suffix(".json").unlink(missing_ok=True)
+
+
+def save(model, meta, path=None):
+    """Write the network and its meta (with reference outputs for the tests)."""
+    path = DATA / f"{NAME}.keras" if path is None else Path(path)
     DATA.mkdir(exist_ok=True)
     x = np.cumsum(np.random.default_rng(123).standard_normal((6, 150)), axis=1)
     feats, _ = ml.andi_input(x)
     meta["reference_input"] = ("ml.andi_input(np.cumsum(np.random.default_rng(123)"
                                ".standard_normal((6, 150)), axis=1))[0]")
     meta["reference_output"] = np.asarray(model.predict_on_batch(feats)).round(6).tolist()
-    path = DATA / f"{NAME}.keras"
     model.compile(optimizer="adam", loss=ml.andi_loss)  # weights only, no optimizer state
     model.save(path)
-    (DATA / f"{NAME}.json").write_text(json.dumps(meta, indent=1) + "\n")
+    path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
     ml._load_cached.cache_clear()
     ml._andi_meta.cache_clear()
     print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB): "
-          f"{json.dumps(meta['heldout_scores'])}, std_scale={meta['std_scale']:.3f}", flush=True)
+          f"{json.dumps(meta['heldout_scores'])}, std factors {meta['std_calibration']['scales']}", flush=True)
 
 
 if __name__ == "__main__":
@@ -254,8 +373,19 @@ if __name__ == "__main__":
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--init", help="continue from this .keras file (its .json beside it)")
     parser.add_argument("--log-every", type=int, default=100)
-    parser.add_argument("--heldout", type=int, nargs=2, default=(4000, 5000),
+    parser.add_argument("--heldout", type=int, nargs=2, default=(10_000, 5000),
                         help="sizes of the calibration and test sets")
+    parser.add_argument("--recalibrate", action="store_true",
+                        help="only refit the std calibration of the shipped network")
+    parser.add_argument("--save-to", help="where to save the network (default: the shipped file)")
+    parser.add_argument("--combine", nargs="+", metavar="FILE.keras",
+                        help="ship the ensemble of these trained networks (no training)")
     args = parser.parse_args()
+    if args.recalibrate:
+        recalibrate()
+        raise SystemExit
+    if args.combine:
+        combine(args.combine)
+        raise SystemExit
     train_andi(seed=args.seed, steps=args.steps, lr=args.lr, log_every=args.log_every,
-               n_cal=args.heldout[0], n_test=args.heldout[1], init=args.init)
+               n_cal=args.heldout[0], n_test=args.heldout[1], init=args.init, save_to=args.save_to)
