@@ -11,10 +11,11 @@ Two families of networks are provided:
 * :func:`build_regressor` / :func:`build_classifier`, a dilated residual CNN on normalized
   increments with global pooling and log-power features, for any length T >= 20;
 * :func:`build_andi_network`, the same idea with causal convolutions and pooling masked to the
-  valid steps, for trajectories of unequal lengths (>= 10 points) of any of the five models:
-  :func:`predict_model` (which model?) and ``predict_alpha(model=None, return_std=True)``
-  (the exponent with a calibrated uncertainty), benchmarked on the AnDi-1 protocol in
-  ``benchmarks/andi_protocol.py``.
+  valid steps, for trajectories of unequal lengths (>= 10 points) of any of the five models,
+  and :func:`build_andi_ensemble`, the mean of several such networks (the shipped one is an
+  ensemble of two): :func:`predict_model` (which model?) and
+  ``predict_alpha(model=None, return_std=True)`` (the exponent with a calibrated
+  uncertainty), benchmarked on the AnDi-1 protocol in ``benchmarks/andi_protocol.py``.
 
 :func:`network_input` turns trajectories into what every network here reads. Pretrained
 networks ship with the package (:func:`load_pretrained`), so :func:`predict_alpha` and
@@ -81,7 +82,8 @@ __all__ = [
     "network_input", "prepare_data", "train", "evaluate_regression", "evaluate_classifier",
     "load_pretrained", "predict_alpha", "predict_ergodic", "ergodicity_dataset", "set_seed",
     "MIN_LENGTH", "PRETRAINED",
-    "MaskedPooling", "build_andi_network", "andi_loss", "andi_input", "predict_model",
+    "MaskedPooling", "EnsembleMean", "build_andi_network", "build_andi_ensemble", "andi_loss",
+    "andi_input", "predict_model",
     "ANDI_MIN_LENGTH",
 ]
 
@@ -939,17 +941,23 @@ def predict_alpha(trajs, *, model=None, return_std=False):
 
     Notes
     -----
-    The any-model network outputs a mean :math:`\\hat\\alpha` (trained with the absolute
-    error) and a log-variance :math:`s` (trained with the Gaussian negative log-likelihood of
-    the error). The returned std is :math:`c\\, e^{s/2}`, with one factor :math:`c`
-    (``"std_scale"`` in ``anomdiff/data/andi_1d.json``) fitted on held-out trajectories so that
-    95 % of the errors lie within :math:`1.96\\,` std. The std is the spread of the network's
-    error over trajectories like the one given (length, noise, model as the network reads
-    them), not a Cramér-Rao bound. On the AnDi-1 protocol (``benchmarks/andi_protocol.py``)
-    the any-model network has MAE 0.143 (0.27 for 10-50 points, 0.12 for 500-1000; the TA-MSD
-    fit 0.276) and its 95 % intervals cover the truth for 94.6 % of the tracks; the
-    coverage is marginal, not per model (ATTM 87 %, FBM 98 %). On clean FBM at T = 200 the
-    FBM specialist is better (MAE 0.066 against 0.156).
+    The any-model network (an ensemble of two, :func:`build_andi_ensemble`) outputs a mean
+    :math:`\\hat\\alpha` (each member trained with the absolute error) and a log-variance
+    :math:`s` (each member's trained with the Gaussian negative log-likelihood of its error;
+    the ensemble's is the members' mean variance plus the variance of their exponents). The returned std is :math:`c\\, e^{s/2}`, with :math:`c` one of four factors
+    (``"std_calibration"`` in ``anomdiff/data/andi_1d.json``), one per bin of the network's
+    confidence (its largest model probability, bins split at 0.6, 0.8 and 0.95), each fitted
+    on held-out AnDi-like trajectories so that 95 % of the errors in its bin lie within
+    :math:`1.96\\,` std: the less sure the network is of the model, the wider the interval.
+    The std is the spread of the network's error over trajectories like the one given
+    (length, noise, model as the network reads them), not a Cramér-Rao bound; the coverage
+    holds on average over the five models, not for each true model (which the calibration
+    cannot see). On the AnDi-1 protocol (``benchmarks/andi_protocol.py``)
+    the any-model network has MAE 0.143 (0.29 for 10-50 points, 0.115 for 501-1000; the
+    TA-MSD fit 0.291) and its 95 % intervals cover the truth for 94.7 % of the tracks (ATTM
+    90 %, FBM 98 %). On the AnDi challenge's own generator
+    (``benchmarks/andi_datasets_check.py``) the MAE is 0.19 and the coverage 90 %. On clean
+    FBM at T = 200 the FBM specialist is better (MAE 0.066 against 0.141).
 
     Memory is bounded whatever T: trajectories go through the networks in batches of at
     most 2**20 points (one trajectory of 10**6 points through the
@@ -970,7 +978,7 @@ def predict_alpha(trajs, *, model=None, return_std=False):
     if model is None:
         out, was_1d = _andi_outputs(trajs, "exponent")
         alpha = out[:, len(MODELS)]
-        std = np.exp(0.5 * np.clip(out[:, len(MODELS) + 1], -10.0, 4.0)) * _andi_meta().get("std_scale", 1.0)
+        std = _andi_std(out)
     elif isinstance(model, str) and model.lower() == "fbm":
         if return_std:
             raise ValueError(
@@ -1138,6 +1146,91 @@ def build_andi_network(*, filters=32, dilations=(1, 2, 4, 8, 16, 32), learning_r
 
 
 @keras.saving.register_keras_serializable(package="anomdiff")
+class EnsembleMean(keras.layers.Layer):
+    """Combine the outputs of M any-model networks into one output of the same layout.
+
+    Each input is (B, 7): five model logits, the exponent and the log-variance of its error.
+    The output holds the log of the mean model probabilities (valid logits), the mean
+    exponent and the log of the total variance: the mean of the members' variances plus the
+    variance of their exponents (the law of total variance over the members).
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Keras layer options such as ``name``.
+
+    See Also
+    --------
+    build_andi_ensemble : the network that uses it.
+
+    Examples
+    --------
+    >>> a = np.array([[0, 0, 0, 0, 0, 0.4, np.log(0.01)]], dtype="float32")
+    >>> b = np.array([[0, 0, 0, 0, 0, 0.6, np.log(0.01)]], dtype="float32")
+    >>> out = np.asarray(EnsembleMean()([a, b])).astype(float)
+    >>> round(float(out[0, 5]), 3), round(float(np.exp(out[0, 6])), 4)
+    (0.5, 0.02)
+    """
+
+    def call(self, inputs):
+        o = ops.stack(inputs, axis=0)
+        k = len(MODELS)
+        logp = ops.log_softmax(o[:, :, :k], axis=-1)
+        logits = ops.logsumexp(logp, axis=0) - math.log(len(inputs))
+        alpha = o[:, :, k]
+        var = ops.mean(ops.exp(ops.clip(o[:, :, k + 1], -10.0, 4.0)), axis=0) + ops.var(alpha, axis=0)
+        return ops.concatenate([logits, ops.mean(alpha, axis=0)[:, None], ops.log(var)[:, None]], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+
+def build_andi_ensemble(members):
+    """One network that averages several trained any-model networks.
+
+    Parameters
+    ----------
+    members : sequence of keras.Model
+        Trained networks with :func:`build_andi_network`'s input and output (copied).
+
+    Returns
+    -------
+    keras.Model
+        Input and output as :func:`build_andi_network`'s; the output combines the members
+        with :class:`EnsembleMean`. Compiled with :func:`andi_loss`.
+
+    See Also
+    --------
+    build_andi_network : one member.
+
+    Notes
+    -----
+    Independently trained networks err on partly different trajectories, so their mean
+    classifies better than either, and the spread of their exponents adds the part of the
+    uncertainty that comes from training (a "deep ensemble") to the variance each member
+    predicts. The shipped ``andi_1d`` is such an ensemble of two members.
+
+    Examples
+    --------
+    >>> pair = build_andi_ensemble([build_andi_network(), build_andi_network()])
+    >>> pair.output_shape, len(pair.layers)
+    ((None, 7), 4)
+    """
+    if isinstance(members, keras.Model) or len(members) < 2:
+        raise ValueError("members: expected a sequence of at least two networks.")
+    inp = keras.Input((None, len(_ANDI_CHANNELS)), name="features")
+    outs = []
+    for i, trained in enumerate(members):
+        copy = keras.models.clone_model(trained)  # uncompiled: no optimizer state is saved
+        copy.set_weights(trained.get_weights())
+        copy.name = f"member{i}"
+        outs.append(copy(inp))
+    model = keras.Model(inp, EnsembleMean(name="mean")(outs), name="andi_ensemble")
+    model.compile(optimizer="adam", loss=andi_loss)
+    return model
+
+
+@keras.saving.register_keras_serializable(package="anomdiff")
 def andi_loss(y_true, y_pred):
     """Training loss of :func:`build_andi_network`: cross-entropy + MAE + Gaussian NLL.
 
@@ -1288,9 +1381,14 @@ def andi_input(trajs):
     """
     x, n, _ = _andi_positions(trajs)
     width = _andi_width(int(n.max()) - 1)
-    if x.shape[1] < width + 1:
-        x = np.pad(x, ((0, 0), (0, width + 1 - x.shape[1])), constant_values=np.nan)
-    return _andi_features(x, n, width)[0], n
+    return _andi_features(_to_width(x, width), n, width)[0], n
+
+
+def _to_width(x, width):
+    """Left-aligned positions (M, T) cut or NaN-padded to ``width + 1`` columns."""
+    x = x[:, : width + 1]
+    pad = width + 1 - x.shape[1]
+    return np.pad(x, ((0, 0), (0, pad)), constant_values=np.nan) if pad > 0 else x
 
 
 def _andi_outputs(trajs, what, net=None):
@@ -1303,11 +1401,7 @@ def _andi_outputs(trajs, what, net=None):
     immobile = np.zeros(x.shape[0], dtype=bool)
     for w in np.unique(widths):
         rows = order[widths == w]
-        pad = max(0, w + 1 - x.shape[1])
-        xb = x[rows, : w + 1]
-        if pad:
-            xb = np.pad(xb, ((0, 0), (0, pad)), constant_values=np.nan)
-        feats, still = _andi_features(xb, n[rows], int(w))
+        feats, still = _andi_features(_to_width(x[rows], int(w)), n[rows], int(w))
         immobile[rows] = still
         # One batch size per width (about 2**15 points, a power of two): each width compiles
         # one predict function, whatever the number of trajectories; memory stays bounded.
@@ -1329,6 +1423,28 @@ def _andi_meta() -> dict:
 
     path = _DATA / "andi_1d.json"
     return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _andi_probabilities(out):
+    """Model probabilities (N, 5) from the raw outputs of the any-model network (softmax)."""
+    logits = out[:, : len(MODELS)]
+    with np.errstate(invalid="ignore"):
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+
+def _andi_std(out, calibration=None):
+    """Calibrated predictive std (N,) from the raw outputs of the any-model network.
+
+    ``e^{s/2}`` (s: the log-variance output) times the factor of the trajectory's confidence
+    bin (the largest model probability, binned at ``calibration["confidence_edges"]``);
+    ``calibration`` defaults to the shipped one (``"std_calibration"`` in andi_1d.json).
+    """
+    cal = _andi_meta()["std_calibration"] if calibration is None else calibration
+    confidence = _andi_probabilities(out).max(axis=1)
+    scales = np.asarray(cal["scales"], dtype=float)
+    idx = np.searchsorted(np.asarray(cal["confidence_edges"]), np.nan_to_num(confidence))
+    return np.exp(0.5 * np.clip(out[:, len(MODELS) + 1], -10.0, 4.0)) * scales[idx]
 
 
 def predict_model(trajs):
@@ -1361,15 +1477,19 @@ def predict_model(trajs):
 
     Notes
     -----
-    The network (:func:`build_andi_network`, shipped as ``"andi_1d"``) was trained on the
-    five simulators of this library with randomized nuisance parameters (lengths 10..1000,
-    CTRW ``tau0`` over two decades, Lévy walks in and out of equilibrium, Gaussian
-    localization noise of std up to 1.2 step std), so that it does not rely on quirks of one
-    generator. On the AnDi-1 protocol in 1-D (``benchmarks/andi_protocol.py``: 10 000 tracks,
-    lengths uniform in 10..1000, localization noise 0.1, 0.5 or 1 step std) the micro-F1 is
-    0.845: 0.57 for 10-50 points, 0.88 for 500-1000; ATTM and CTRW are the pair most often
-    confused (23 % of CTRW tracks are called ATTM), and FBM/SBM the next. Scores on held-out
-    tracks are in ``anomdiff/data/andi_1d.json``.
+    The network (shipped as ``"andi_1d"``: :func:`build_andi_ensemble` of two
+    :func:`build_andi_network`, trained independently) was trained on the five simulators of
+    this library with randomized nuisance parameters (lengths 10..1000, CTRW ``tau0`` over
+    two decades, Lévy walks in and out of equilibrium, the ATTM's diffusivity exponent,
+    Gaussian localization noise of std up to 1.2 times the step std of the track or of a
+    longer stretch of it), so that it does not rely on quirks of one generator. On the AnDi-1
+    protocol in 1-D (``benchmarks/andi_protocol.py``: 10 000 tracks, noise of 0.1, 0.5 or 1
+    step std of a 1000-point trajectory that is then cut to 10..1000 points) the micro-F1 is
+    0.854 (two seeds): 0.62 for 10-50 points, 0.89 for 501-1000; ATTM and CTRW are the pair
+    most often confused (15 % of ATTM tracks are called CTRW, 13 % the other way), and
+    FBM/SBM the next. On the AnDi challenge's own generator
+    (``benchmarks/andi_datasets_check.py``) it reaches 0.80: its ATTM differs most from this
+    library's. Scores on held-out tracks are in ``anomdiff/data/andi_1d.json``.
 
     Examples
     --------
@@ -1379,8 +1499,5 @@ def predict_model(trajs):
     ((2, 5), True)
     """
     out, was_1d = _andi_outputs(trajs, "model probabilities")
-    logits = out[:, : len(MODELS)]
-    with np.errstate(invalid="ignore"):
-        e = np.exp(logits - logits.max(axis=1, keepdims=True))
-        prob = e / e.sum(axis=1, keepdims=True)
+    prob = _andi_probabilities(out)
     return prob[0] if was_1d else prob

@@ -569,12 +569,51 @@ def test_andi_shipped_network_reproduces_recorded_outputs():
     x = np.cumsum(np.random.default_rng(123).standard_normal((6, 150)), axis=1)
     out = np.asarray(ml.load_pretrained("andi_1d").predict_on_batch(ml.andi_input(x)[0]))
     np.testing.assert_allclose(out, meta["reference_output"], rtol=1e-4, atol=1e-4)
-    assert meta["std_scale"] > 0
+    cal = meta["std_calibration"]
+    assert len(cal["scales"]) == len(cal["confidence_edges"]) + 1 and min(cal["scales"]) > 0
+
+
+def test_shipped_andi_network_is_the_mean_of_its_members():
+    """Probabilities are the members' mean, the exponent their mean, the variance their mean
+    variance plus the variance of their exponents."""
+    net = ml.load_pretrained("andi_1d")
+    members = [layer for layer in net.layers if layer.name.startswith("member")]
+    assert len(members) == 2
+    x, _ = ml.andi_input(_mixed_tracks(3))
+    out = np.asarray(net.predict_on_batch(x)).astype(float)
+    parts = np.stack([np.asarray(m.predict_on_batch(x)).astype(float) for m in members])
+    k = len(ad.MODELS)
+    prob = np.exp(parts[:, :, :k] - parts[:, :, :k].max(axis=2, keepdims=True))
+    prob /= prob.sum(axis=2, keepdims=True)
+    np.testing.assert_allclose(ml._andi_probabilities(out), prob.mean(axis=0), atol=1e-5)
+    np.testing.assert_allclose(out[:, k], parts[:, :, k].mean(axis=0), atol=1e-5)
+    var = np.exp(parts[:, :, k + 1]).mean(axis=0) + parts[:, :, k].var(axis=0)
+    np.testing.assert_allclose(np.exp(out[:, k + 1]), var, rtol=1e-4)
+    # two independently trained members do not agree exactly
+    assert np.abs(parts[0, :, k] - parts[1, :, k]).max() > 1e-3
+
+
+def test_andi_ensemble_needs_two_members():
+    with pytest.raises(ValueError, match="members"):
+        ml.build_andi_ensemble([ml.build_andi_network()])
+
+
+def test_andi_std_is_the_variance_output_times_the_factor_of_the_confidence_bin():
+    tracks = [x for seed in range(4) for x in _mixed_tracks(seed)]
+    out, _ = ml._andi_outputs(tracks, "exponent")
+    _, std = ml.predict_alpha(tracks, return_std=True)
+    cal = ml._andi_meta()["std_calibration"]
+    confidence = ml.predict_model(tracks).max(axis=1)
+    factor = np.asarray(cal["scales"])[np.searchsorted(cal["confidence_edges"], confidence)]
+    np.testing.assert_allclose(std, np.exp(0.5 * out[:, len(ad.MODELS) + 1]) * factor, rtol=1e-6)
+    # the tracks span more than one bin, so the factor is not a constant in disguise
+    assert np.unique(factor).size > 1
 
 
 def test_andi_intervals_are_calibrated_on_a_held_out_set():
-    """95 % intervals on fresh AnDi-like tracks (all models, lengths 10..1000, noise): the
-    coverage must be 0.95 within 3 binomial standard errors (n = 400: +- 0.033)."""
+    """95 % intervals on fresh AnDi-like tracks (all models; noise of 0.1, 0.5 or 1 step std
+    of a 1000-point trajectory, which is then cut to 10..1000 points): the coverage must be
+    0.95 within 3 binomial standard errors (n = 400: +- 0.033)."""
     rng = np.random.default_rng(2024)
     n_tr = 400
     labels = np.arange(n_tr) % 5
@@ -583,10 +622,9 @@ def test_andi_intervals_are_calibrated_on_a_held_out_set():
     for k in labels:
         m = ad.MODELS[k]
         a = rng.uniform(*ranges[m])
-        T = int(rng.integers(10, 1001))
-        x = ad.simulate(m, T, a, rng=rng)[0]
-        step = np.std(np.diff(x))
-        tracks.append(x + rng.choice([0.1, 0.5, 1.0]) * step * rng.standard_normal(T))
+        x = ad.simulate(m, 1000, a, rng=rng)[0]
+        x = x + rng.choice([0.1, 0.5, 1.0]) * np.std(np.diff(x)) * rng.standard_normal(1000)
+        tracks.append(x[: rng.integers(10, 1001)])
         alphas.append(a)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # immobile CTRW tracks -> NaN
