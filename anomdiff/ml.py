@@ -1441,10 +1441,15 @@ def _andi_std(out, calibration=None):
     ``calibration`` defaults to the shipped one (``"std_calibration"`` in andi_1d.json).
     """
     cal = _andi_meta()["std_calibration"] if calibration is None else calibration
-    confidence = _andi_probabilities(out).max(axis=1)
     scales = np.asarray(cal["scales"], dtype=float)
-    idx = np.searchsorted(np.asarray(cal["confidence_edges"]), np.nan_to_num(confidence))
-    return np.exp(0.5 * np.clip(out[:, len(MODELS) + 1], -10.0, 4.0)) * scales[idx]
+    bins = _andi_confidence_bins(out, cal["confidence_edges"])
+    return np.exp(0.5 * np.clip(out[:, len(MODELS) + 1], -10.0, 4.0)) * scales[bins]
+
+
+def _andi_confidence_bins(out, edges):
+    """Bin (0..len(edges)) of each row's largest model probability; NaN rows go to bin 0."""
+    confidence = _andi_probabilities(out).max(axis=1)
+    return np.searchsorted(np.asarray(edges), np.nan_to_num(confidence))
 
 
 def predict_model(trajs):

@@ -194,7 +194,7 @@ def fit_std_calibration(out, al):
     ok = np.all(np.isfinite(out), axis=1)
     out, al = out[ok], al[ok]
     z = np.abs(out[:, 5] - al) / ml._andi_std(out, UNCALIBRATED)
-    bins = np.searchsorted(CONFIDENCE_EDGES, ml._andi_probabilities(out).max(axis=1))
+    bins = ml._andi_confidence_bins(out, CONFIDENCE_EDGES)
     scales = [float(np.quantile(z[bins == b], 0.95) / 1.959964) for b in range(len(CONFIDENCE_EDGES) + 1)]
     return {"confidence_edges": list(CONFIDENCE_EDGES), "scales": scales,
             "held_out_tracks_per_bin": np.bincount(bins, minlength=len(scales)).tolist(),
@@ -236,8 +236,7 @@ def train_andi(seed=2031, steps=3800, batch=128, lr=2e-3, filters=32, log_every=
     previous = None
     if init is not None:  # a second stage: same architecture, weights of the first stage
         model.set_weights(keras.saving.load_model(init, compile=False).get_weights())
-        previous = json.loads(Path(init).with_suffix(".json").read_text())
-        previous.pop("reference_output", None)
+        previous = saved_meta(init)
     print(f"{NAME}: {model.count_params()} weights, {steps} steps of {batch}", flush=True)
     chunks = training_chunks(rng)
     t0 = time.perf_counter()
@@ -279,15 +278,21 @@ def train_andi(seed=2031, steps=3800, batch=128, lr=2e-3, filters=32, log_every=
     return model, meta
 
 
+def saved_meta(path):
+    """The meta of the network saved at ``path`` (the .json beside it), without its
+    reference outputs (they belong to that file's weights only)."""
+    meta = json.loads(Path(path).with_suffix(".json").read_text())
+    meta.pop("reference_output", None)
+    return meta
+
+
 def combine(paths, seed=2031):
     """Save the ensemble of the member networks in ``paths`` (each with its .json beside it)
     as the shipped ``andi_1d``, with its own std calibration and scores."""
     import keras
 
     members = [keras.saving.load_model(p, compile=False) for p in paths]
-    metas = [json.loads(Path(p).with_suffix(".json").read_text()) for p in paths]
-    for m in metas:
-        m.pop("reference_output", None)
+    metas = [saved_meta(p) for p in paths]
     model = ml.build_andi_ensemble(members)
     meta = {
         "name": NAME, "builder": "anomdiff.ml.build_andi_ensemble", "seed": seed,
@@ -324,8 +329,6 @@ def recalibrate():
 
     path = DATA / f"{NAME}.keras"
     meta = json.loads(path.with_suffix(".json").read_text())
-    for old in ("std_scale", "std_scale_fit"):
-        meta.pop(old, None)
     meta.update(calibrate_and_score(keras.saving.load_model(path, compile=False), meta["seed"]))
     path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
     ml._andi_meta.cache_clear()

@@ -97,12 +97,14 @@ def test_known_noise_removes_the_bias():
     np.testing.assert_allclose(ad.mle_alpha(x[:5], sigma=0.0)[0], ad.mle_alpha(x[:5])[0])
 
 
-def test_immobile_trajectory_gives_nan_and_one_warning():
+@pytest.mark.parametrize("estimate", [ad.mle_alpha, ad.mle_interval])
+def test_immobile_trajectory_gives_nan_and_one_warning(estimate):
     x = ad.simulate("fbm", 50, 0.5, 3, rng=8)
     x[1] = 2.0
     with pytest.warns(RuntimeWarning, match="immobile") as rec:
-        a, se = ad.mle_alpha(x)
-    assert len(rec) == 1 and np.isnan(a[1]) and np.isnan(se[1]) and np.all(np.isfinite(a[[0, 2]]))
+        first, second = estimate(x)
+    assert len(rec) == 1 and np.isnan(first[1]) and np.isnan(second[1])
+    assert np.all(np.isfinite(first[[0, 2]])) and np.all(np.isfinite(second[[0, 2]]))
 
 
 @pytest.mark.parametrize("bad, err, msg", [
@@ -116,16 +118,18 @@ def test_immobile_trajectory_gives_nan_and_one_warning():
     ([[0, 1, 2], ["a", "b"]], TypeError, "trajs"),
     (np.zeros((2, 3, 4, 5)), ValueError, "shape"),
 ])
-def test_bad_trajectories(bad, err, msg):
+@pytest.mark.parametrize("estimate", [ad.mle_alpha, ad.mle_interval])
+def test_bad_trajectories(estimate, bad, err, msg):
     with pytest.raises(err, match=msg):
-        ad.mle_alpha(bad)
+        estimate(bad)
 
 
 @pytest.mark.parametrize("sigma, err", [(-1.0, ValueError), (np.nan, ValueError), (np.inf, ValueError),
                                         ("0.1", TypeError), (True, TypeError)])
-def test_bad_sigma(sigma, err):
+@pytest.mark.parametrize("estimate", [ad.mle_alpha, ad.mle_interval])
+def test_bad_sigma(estimate, sigma, err):
     with pytest.raises(err, match="sigma"):
-        ad.mle_alpha(np.cumsum(np.ones((2, 10)), axis=1) + np.arange(10) ** 1.5, sigma=sigma)
+        estimate(np.cumsum(np.ones((2, 10)), axis=1) + np.arange(10) ** 1.5, sigma=sigma)
 
 
 def test_docstring_passes_numpydoc():
@@ -199,15 +203,3 @@ def test_interval_levels_nest_and_edges_and_shapes():
 def test_interval_bad_level(level, err):
     with pytest.raises(err, match="level"):
         ad.mle_interval(ad.simulate("fbm", 20, 0.5, 2, rng=0), level=level)
-
-
-def test_interval_immobile_and_bad_input():
-    x = ad.simulate("fbm", 50, 0.5, 3, rng=8)
-    x[1] = 2.0
-    with pytest.warns(RuntimeWarning, match="immobile") as rec:
-        lower, upper = ad.mle_interval(x)
-    assert len(rec) == 1 and np.isnan(lower[1]) and np.isnan(upper[1]) and np.all(np.isfinite(lower[[0, 2]]))
-    with pytest.raises(ValueError, match="gap"):
-        ad.mle_interval(np.r_[0.0, 1.0, np.nan, 2.0, 3.0])
-    with pytest.raises(ValueError, match="sigma"):
-        ad.mle_interval(x, sigma=-1.0)
